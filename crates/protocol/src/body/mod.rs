@@ -1,0 +1,1 @@
+//! Body types (filled in below).
