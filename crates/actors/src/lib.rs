@@ -1,0 +1,13 @@
+//! The name server's actors and the plain state they own.
+//!
+//! Each piece of state has exactly one owner, and owners talk only through the typed
+//! messages in [`messages`]:
+//! - [`route`]: the route tables (topics, brokers, clusters, data versions);
+//! - [`kv`]: the KV config namespaces and their file;
+//! - [`liveness`]: when each broker was last heard from, and expiry;
+//! - [`session`]: one actor per connection, owning the framed socket.
+//!
+//! The state logic of each owner is plain Rust (`route::table`, `kv::store`,
+//! `liveness::table`) tested without actors; the actors are thin wrappers.
+
+pub mod route;

@@ -1,0 +1,3 @@
+//! Routing: the route tables and their owner.
+
+pub mod table;
