@@ -2,12 +2,23 @@
 //!
 //! Each piece of state has exactly one owner, and owners talk only through the typed
 //! messages in [`messages`]:
-//! - [`route`]: the route tables (topics, brokers, clusters, data versions);
+//! - [`route`]: the route tables (topics, brokers, clusters, data versions) and the cache
+//!   of encoded route answers;
 //! - [`kv`]: the KV config namespaces and their file;
 //! - [`liveness`]: when each broker was last heard from, and expiry;
+//! - [`config`]: the configuration, readable and updatable at run time;
 //! - [`session`]: one actor per connection, owning the framed socket.
 //!
 //! The state logic of each owner is plain Rust (`route::table`, `kv::store`,
 //! `liveness::table`) tested without actors; the actors are thin wrappers.
 
+pub mod config;
+pub mod durable_file;
+pub mod kv;
+pub mod liveness;
+pub mod messages;
 pub mod route;
+pub mod services;
+pub mod session;
+
+pub use services::Services;

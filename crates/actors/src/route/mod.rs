@@ -1,3 +1,8 @@
-//! Routing: the route tables and their owner.
+//! Routing: the route tables, their owner, and the cache of encoded answers.
 
+pub mod actor;
+pub mod cache;
+pub mod notify;
 pub mod table;
+
+pub use actor::RouteActor;

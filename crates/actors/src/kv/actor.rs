@@ -1,0 +1,145 @@
+//! KvActor: the one owner of the KV store and its file.
+//!
+//! It runs on an arbiter (thread) of its own, so a slow disk delays KV writes and nothing
+//! else: route queries and registrations are served by other actors meanwhile. A write is
+//! answered only after the file is durably replaced; if that fails, the in-memory change is
+//! rolled back and the client gets an error, so memory and disk never disagree about an
+//! acknowledged write.
+
+use actix::prelude::*;
+use bytes::Bytes;
+use namesrv_protocol::body::{JsonBody, JsonDialect, KvTable};
+use tracing::{error, info};
+
+use crate::durable_file::DurableFile;
+use super::store::KvStore;
+use super::ORDER_TOPIC_CONFIG;
+use crate::messages::{
+    DeleteKvConfig, FlushKv, GetKvConfig, GetKvList, KvWriteError, OrderTopicConfigChanged,
+    PutKvConfig,
+};
+
+pub struct KvActor {
+    store: KvStore,
+    file: DurableFile,
+    /// Told whenever ORDER_TOPIC_CONFIG changes (the route owner uses it in replies).
+    order_topic_subscriber: Option<Recipient<OrderTopicConfigChanged>>,
+}
+
+impl KvActor {
+    /// Loads the file (missing = empty). A file that exists but does not parse is an error:
+    /// serving with an empty store would silently drop the operator's config on next write.
+    pub fn load(file: DurableFile) -> Result<Self, String> {
+        let store = match file.load() {
+            Ok(Some(bytes)) => KvStore::from_file_bytes(&bytes)
+                .map_err(|e| format!("KV config file {} is corrupt: {e}", file.path().display()))?,
+            Ok(None) => KvStore::new(),
+            Err(e) => return Err(format!("cannot read {}: {e}", file.path().display())),
+        };
+        info!(path = %file.path().display(), namespaces = store.namespace_count(), "KV config loaded");
+        Ok(Self {
+            store,
+            file,
+            order_topic_subscriber: None,
+        })
+    }
+
+    pub fn with_order_topic_subscriber(mut self, r: Recipient<OrderTopicConfigChanged>) -> Self {
+        self.order_topic_subscriber = Some(r);
+        self
+    }
+
+    fn publish_order_topic_config(&self) {
+        if let Some(r) = &self.order_topic_subscriber {
+            r.do_send(OrderTopicConfigChanged(
+                self.store.namespace(ORDER_TOPIC_CONFIG).cloned(),
+            ));
+        }
+    }
+
+    /// Persists the store; on failure restores `previous` and reports the error.
+    fn persist_or_roll_back(&mut self, previous: KvStore) -> Result<(), KvWriteError> {
+        match self.file.save(&self.store.to_file_bytes()) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.store = previous;
+                let err = KvWriteError {
+                    path: self.file.path().display().to_string(),
+                    reason: e.to_string(),
+                };
+                error!(%err, "KV write rolled back");
+                Err(err)
+            }
+        }
+    }
+}
+
+impl Actor for KvActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, _: &mut Self::Context) {
+        self.publish_order_topic_config();
+    }
+}
+
+impl Handler<PutKvConfig> for KvActor {
+    type Result = Result<(), KvWriteError>;
+
+    fn handle(&mut self, msg: PutKvConfig, _: &mut Self::Context) -> Self::Result {
+        let previous = self.store.clone();
+        self.store.put(&msg.namespace, &msg.key, &msg.value);
+        self.persist_or_roll_back(previous)?;
+        info!(namespace = %msg.namespace, key = %msg.key, value = %msg.value, "KV put");
+        if msg.namespace == ORDER_TOPIC_CONFIG {
+            self.publish_order_topic_config();
+        }
+        Ok(())
+    }
+}
+
+impl Handler<DeleteKvConfig> for KvActor {
+    type Result = Result<(), KvWriteError>;
+
+    fn handle(&mut self, msg: DeleteKvConfig, _: &mut Self::Context) -> Self::Result {
+        let previous = self.store.clone();
+        if !self.store.delete(&msg.namespace, &msg.key) {
+            return Ok(());
+        }
+        self.persist_or_roll_back(previous)?;
+        info!(namespace = %msg.namespace, key = %msg.key, "KV delete");
+        if msg.namespace == ORDER_TOPIC_CONFIG {
+            self.publish_order_topic_config();
+        }
+        Ok(())
+    }
+}
+
+impl Handler<GetKvConfig> for KvActor {
+    type Result = Option<String>;
+
+    fn handle(&mut self, msg: GetKvConfig, _: &mut Self::Context) -> Self::Result {
+        self.store.get(&msg.namespace, &msg.key).map(str::to_owned)
+    }
+}
+
+impl Handler<GetKvList> for KvActor {
+    type Result = Option<Bytes>;
+
+    fn handle(&mut self, msg: GetKvList, _: &mut Self::Context) -> Self::Result {
+        let table = self.store.namespace(&msg.namespace)?;
+        Some(Bytes::from(
+            KvTable {
+                table: table.clone(),
+            }
+            .to_json(JsonDialect::Fastjson),
+        ))
+    }
+}
+
+impl Handler<FlushKv> for KvActor {
+    type Result = ();
+
+    /// Every write is persisted before it is acknowledged, so by the time this message is
+    /// handled (after all earlier ones) there is nothing left to flush.
+    fn handle(&mut self, _: FlushKv, _: &mut Self::Context) {}
+}

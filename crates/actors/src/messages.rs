@@ -1,0 +1,268 @@
+//! Every message between actors, in one place: the map of who can ask whom for what.
+//!
+//! Sessions ask the state owners; owners tell each other about changes. Each message names
+//! its result type, so a handler's answer is checked by the compiler, and each owner's
+//! section below is the complete list of what it can be asked.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use actix::{Message, Recipient};
+use bytes::Bytes;
+use namesrv_protocol::body::{DataVersion, JsonDialect, QueueData};
+
+use crate::config::RuntimeFlags;
+use crate::route::table::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration, ConnectionId};
+
+// ---------------------------------------------------------------------------------------
+// Asked of the RouteActor.
+// ---------------------------------------------------------------------------------------
+
+/// REGISTER_BROKER, with the body already decoded by the session.
+#[derive(Message)]
+#[rtype(result = "RegisterBrokerReply")]
+pub struct RegisterBroker {
+    pub registration: BrokerRegistration,
+    /// Closes the broker's connection when it expires.
+    pub session: Option<Recipient<CloseSession>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterBrokerReply {
+    /// Registered: the master's addresses (for a slave) and the ORDER_TOPIC_CONFIG table,
+    /// pre-encoded as a KVTable, when the broker should get it.
+    Registered {
+        master_addr: Option<String>,
+        ha_server_addr: Option<String>,
+        order_topic_config: Option<Bytes>,
+    },
+    /// Java's "stateVersion conflict" path: SUCCESS with an empty header, nothing stored.
+    Conflict,
+    /// Java's single-topic first registration rule: SYSTEM_ERROR "register broker failed".
+    Refused,
+}
+
+/// UNREGISTER_BROKER.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UnregisterBroker(pub BrokerUnregistration);
+
+/// QUERY_DATA_VERSION: whether the broker's data changed, and the stored version (as JSON).
+#[derive(Message)]
+#[rtype(result = "DataVersionReply")]
+pub struct QueryDataVersion {
+    pub key: BrokerAddrKey,
+    pub version: Option<DataVersion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataVersionReply {
+    pub changed: bool,
+    pub stored: Option<Bytes>,
+}
+
+/// GET_ROUTEINFO_BY_TOPIC.
+#[derive(Message)]
+#[rtype(result = "Result<Bytes, RouteError>")]
+pub struct GetTopicRoute {
+    pub topic: String,
+    pub dialect: JsonDialect,
+    /// Set when the request asked for zone routing (`__ZONE_MODE` true, `__ZONE_NAME` set).
+    pub zone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("No topic route info in name server for the topic: {0}\nSee https://rocketmq.apache.org/docs/bestPractice/06FAQ for further details.")]
+    TopicNotExist(String),
+    #[error("name server not ready")]
+    NotReady,
+    #[error("disable")]
+    Disabled,
+}
+
+/// GET_BROKER_CLUSTER_INFO: ClusterInfo JSON.
+#[derive(Message)]
+#[rtype(result = "Bytes")]
+pub struct GetClusterInfo;
+
+/// WIPE_WRITE_PERM_OF_BROKER / ADD_WRITE_PERM_OF_BROKER: the number of topics touched.
+#[derive(Message)]
+#[rtype(result = "i32")]
+pub struct ChangeWritePerm {
+    pub broker_name: String,
+    pub writable: bool,
+}
+
+/// The topic-list queries (206, 224, 304, 311, 312, 313): TopicList JSON.
+#[derive(Message)]
+#[rtype(result = "Result<Bytes, RouteError>")]
+pub struct GetTopicList(pub TopicListQuery);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicListQuery {
+    All,
+    ByCluster(String),
+    System,
+    Unit,
+    HasUnitSub,
+    HasUnitSubUnUnit,
+}
+
+/// DELETE_TOPIC_IN_NAMESRV.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DeleteTopic {
+    pub topic: String,
+    pub cluster_name: Option<String>,
+}
+
+/// REGISTER_TOPIC_IN_NAMESRV.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RegisterTopic {
+    pub topic: String,
+    pub queue_datas: Vec<QueueData>,
+}
+
+/// GET_BROKER_MEMBER_GROUP: GetBrokerMemberGroupResponseBody JSON.
+#[derive(Message)]
+#[rtype(result = "Bytes")]
+pub struct GetBrokerMemberGroup {
+    pub cluster_name: String,
+    pub broker_name: String,
+}
+
+/// A connection closed or failed: unregister every broker that registered over it.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ConnectionClosed(pub ConnectionId);
+
+/// From the LivenessActor: these brokers stopped heartbeating.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ExpireBrokers(pub Vec<BrokerAddrKey>);
+
+/// From the KvActor: the ORDER_TOPIC_CONFIG namespace changed (or was loaded).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct OrderTopicConfigChanged(pub Option<BTreeMap<String, String>>);
+
+/// From the ConfigActor: flags that change request handling at run time.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct UpdateRuntimeFlags(pub RuntimeFlags);
+
+/// Counts for health and metrics.
+#[derive(Message)]
+#[rtype(result = "RouteStats")]
+pub struct GetRouteStats;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteStats {
+    pub brokers: usize,
+    pub topics: usize,
+}
+
+// ---------------------------------------------------------------------------------------
+// Asked of the KvActor. Writes answer only once the file is durably replaced.
+// ---------------------------------------------------------------------------------------
+
+/// PUT_KV_CONFIG.
+#[derive(Message)]
+#[rtype(result = "Result<(), KvWriteError>")]
+pub struct PutKvConfig {
+    pub namespace: String,
+    pub key: String,
+    pub value: String,
+}
+
+/// DELETE_KV_CONFIG.
+#[derive(Message)]
+#[rtype(result = "Result<(), KvWriteError>")]
+pub struct DeleteKvConfig {
+    pub namespace: String,
+    pub key: String,
+}
+
+/// The KV change was applied in memory but could not be persisted; it was rolled back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not persist the KV config to {path}: {reason}")]
+pub struct KvWriteError {
+    pub path: String,
+    pub reason: String,
+}
+
+/// GET_KV_CONFIG.
+#[derive(Message)]
+#[rtype(result = "Option<String>")]
+pub struct GetKvConfig {
+    pub namespace: String,
+    pub key: String,
+}
+
+/// GET_KVLIST_BY_NAMESPACE: KVTable JSON, or `None` if the namespace does not exist.
+#[derive(Message)]
+#[rtype(result = "Option<Bytes>")]
+pub struct GetKvList {
+    pub namespace: String,
+}
+
+/// Flush before shutdown; answers when no write is pending.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct FlushKv;
+
+// ---------------------------------------------------------------------------------------
+// Asked of the LivenessActor.
+// ---------------------------------------------------------------------------------------
+
+/// From the RouteActor after a registration: the broker is live now, for `timeout`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BrokerSeen {
+    pub key: BrokerAddrKey,
+    pub timeout: Duration,
+    pub session: Option<Recipient<CloseSession>>,
+}
+
+/// BROKER_HEARTBEAT, and the refresh part of QUERY_DATA_VERSION.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BrokerHeartbeat(pub BrokerAddrKey);
+
+/// From the RouteActor after an unregistration: stop watching these brokers.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ForgetBrokers(pub Vec<BrokerAddrKey>);
+
+// ---------------------------------------------------------------------------------------
+// Asked of the ConfigActor.
+// ---------------------------------------------------------------------------------------
+
+/// GET_NAMESRV_CONFIG: the configuration as properties text.
+#[derive(Message)]
+#[rtype(result = "String")]
+pub struct GetNamesrvConfig;
+
+/// UPDATE_NAMESRV_CONFIG with the request's properties text.
+#[derive(Message)]
+#[rtype(result = "Result<(), ConfigUpdateError>")]
+pub struct UpdateNamesrvConfig(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigUpdateError {
+    #[error("Can not update config in black list.")]
+    BlackListed(String),
+    #[error("could not persist the config: {0}")]
+    Persist(String),
+}
+
+// ---------------------------------------------------------------------------------------
+// Asked of a Session.
+// ---------------------------------------------------------------------------------------
+
+/// Close the connection (its broker expired, or the server is shutting down).
+#[derive(Message, Debug, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct CloseSession;

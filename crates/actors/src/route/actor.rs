@@ -1,0 +1,347 @@
+//! RouteActor: the one owner of the route tables.
+//!
+//! Every read and write of routes goes through its mailbox, which gives the same
+//! serialisation Java gets from its single read/write lock, without a lock. It answers
+//! queries from [`RouteCache`], tells the liveness owner which brokers registered or left,
+//! and sends NOTIFY_MIN_BROKER_ID_CHANGE to brokers when the table asks for it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use bytes::Bytes;
+use namesrv_protocol::body::{
+    GetBrokerMemberGroupResponseBody, JsonBody, JsonDialect, KvTable,
+};
+use tracing::{debug, info};
+
+use super::cache::RouteCache;
+use super::notify;
+use super::table::{
+    filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange,
+    RegisterOutcome, RouteConfig, RouteTable,
+};
+use crate::config::RuntimeFlags;
+use crate::liveness::LivenessActor;
+use crate::messages::*;
+
+pub struct RouteActor {
+    table: RouteTable,
+    cache: RouteCache,
+    /// Bumped when something outside the table that shapes answers changes.
+    epoch: u64,
+    flags: RuntimeFlags,
+    started: Instant,
+    order_topic_config: Option<BTreeMap<String, String>>,
+    /// ORDER_TOPIC_CONFIG as the KVTable body of REGISTER_BROKER replies, encoded once.
+    order_topic_config_body: Option<Bytes>,
+    liveness: Addr<LivenessActor>,
+}
+
+impl RouteActor {
+    pub fn new(flags: RuntimeFlags, liveness: Addr<LivenessActor>) -> Self {
+        let mut table = RouteTable::new();
+        table.set_config(route_config(&flags));
+        Self {
+            table,
+            cache: RouteCache::default(),
+            epoch: 0,
+            flags,
+            started: Instant::now(),
+            order_topic_config: None,
+            order_topic_config_body: None,
+            liveness,
+        }
+    }
+
+    fn version(&self) -> (u64, u64) {
+        (self.table.generation(), self.epoch)
+    }
+
+    fn unregister(&mut self, batch: Vec<BrokerUnregistration>) {
+        if batch.is_empty() {
+            return;
+        }
+        let keys: Vec<BrokerAddrKey> = batch
+            .iter()
+            .map(|u| BrokerAddrKey {
+                cluster_name: u.cluster_name.clone(),
+                broker_addr: u.broker_addr.clone(),
+            })
+            .collect();
+        for u in &batch {
+            info!(cluster = %u.cluster_name, broker = %u.broker_name, addr = %u.broker_addr, id = u.broker_id, "broker unregistered");
+        }
+        let changes = self.table.unregister_brokers(&batch);
+        self.liveness.do_send(ForgetBrokers(keys));
+        self.notify(changes);
+    }
+
+    fn notify(&self, changes: Vec<MinBrokerIdChange>) {
+        for change in changes {
+            notify::send_min_broker_id_change(change);
+        }
+    }
+}
+
+fn route_config(flags: &RuntimeFlags) -> RouteConfig {
+    RouteConfig {
+        support_acting_master: flags.support_acting_master,
+        delete_topic_with_broker_registration: flags.delete_topic_with_broker_registration,
+        notify_min_broker_id_changed: flags.notify_min_broker_id_changed,
+    }
+}
+
+impl Actor for RouteActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // Registration storms queue here; a larger mailbox than actix's default 16 keeps
+        // senders from parking on a full one.
+        ctx.set_mailbox_capacity(4096);
+    }
+}
+
+impl Handler<RegisterBroker> for RouteActor {
+    type Result = MessageResult<RegisterBroker>;
+
+    fn handle(&mut self, msg: RegisterBroker, _: &mut Self::Context) -> Self::Result {
+        let reg = msg.registration;
+        let key = BrokerAddrKey {
+            cluster_name: reg.cluster_name.clone(),
+            broker_addr: reg.broker_addr.clone(),
+        };
+        let timeout = Duration::from_millis(
+            reg.heartbeat_timeout_millis
+                .filter(|t| *t > 0)
+                .unwrap_or(120_000) as u64,
+        );
+        debug!(cluster = %reg.cluster_name, broker = %reg.broker_name, addr = %reg.broker_addr, id = reg.broker_id, "register broker");
+        let reply = match self.table.register_broker(reg) {
+            RegisterOutcome::Registered {
+                master_addr,
+                ha_server_addr,
+                notify,
+            } => {
+                self.liveness.do_send(BrokerSeen {
+                    key,
+                    timeout,
+                    session: msg.session,
+                });
+                self.notify(notify.into_iter().collect());
+                RegisterBrokerReply::Registered {
+                    master_addr,
+                    ha_server_addr,
+                    order_topic_config: if self.flags.return_order_topic_config_to_broker {
+                        self.order_topic_config_body.clone()
+                    } else {
+                        None
+                    },
+                }
+            }
+            RegisterOutcome::Conflict => {
+                self.liveness.do_send(ForgetBrokers(vec![key]));
+                RegisterBrokerReply::Conflict
+            }
+            RegisterOutcome::Refused => RegisterBrokerReply::Refused,
+        };
+        MessageResult(reply)
+    }
+}
+
+impl Handler<UnregisterBroker> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: UnregisterBroker, _: &mut Self::Context) {
+        self.unregister(vec![msg.0]);
+    }
+}
+
+impl Handler<ConnectionClosed> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ConnectionClosed, _: &mut Self::Context) {
+        let batch = self.table.broker_on_connection(msg.0);
+        self.unregister(batch);
+    }
+}
+
+impl Handler<ExpireBrokers> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ExpireBrokers, _: &mut Self::Context) {
+        let batch = msg
+            .0
+            .into_iter()
+            .map(|key| {
+                self.table.unregistration_for(&key).unwrap_or(BrokerUnregistration {
+                    cluster_name: key.cluster_name,
+                    broker_addr: key.broker_addr,
+                    broker_name: String::new(),
+                    broker_id: 0,
+                })
+            })
+            .collect();
+        self.unregister(batch);
+    }
+}
+
+impl Handler<QueryDataVersion> for RouteActor {
+    type Result = MessageResult<QueryDataVersion>;
+
+    fn handle(&mut self, msg: QueryDataVersion, _: &mut Self::Context) -> Self::Result {
+        let (changed, stored) = self.table.query_data_version(&msg.key, msg.version.as_ref());
+        self.liveness.do_send(BrokerHeartbeat(msg.key));
+        MessageResult(DataVersionReply {
+            changed,
+            stored: stored.map(|v| Bytes::from(v.to_json(JsonDialect::Fastjson))),
+        })
+    }
+}
+
+impl Handler<GetTopicRoute> for RouteActor {
+    type Result = Result<Bytes, RouteError>;
+
+    fn handle(&mut self, msg: GetTopicRoute, _: &mut Self::Context) -> Self::Result {
+        if self.flags.need_wait_for_service
+            && self.started.elapsed() < Duration::from_secs(self.flags.wait_seconds_for_service.max(0) as u64)
+        {
+            return Err(RouteError::NotReady);
+        }
+        let not_found = || RouteError::TopicNotExist(msg.topic.clone());
+        let with_order_conf = |table: &RouteTable, order: &Option<BTreeMap<String, String>>, flags: &RuntimeFlags| {
+            let mut route = table.topic_route(&msg.topic)?;
+            if flags.order_message_enable {
+                route.order_topic_conf = order.as_ref().and_then(|o| o.get(&msg.topic).cloned());
+            }
+            Some(route)
+        };
+        if let Some(zone) = &msg.zone {
+            // Zone answers differ per request; they are rare enough to encode each time.
+            let route = with_order_conf(&self.table, &self.order_topic_config, &self.flags)
+                .ok_or_else(not_found)?;
+            let filtered = filter_route_by_zone(&route, zone);
+            return Ok(Bytes::from(filtered.to_json(JsonDialect::Fastjson)));
+        }
+        let version = self.version();
+        let (table, order, flags) = (&self.table, &self.order_topic_config, &self.flags);
+        self.cache
+            .route(version, &msg.topic, msg.dialect, || {
+                with_order_conf(table, order, flags).map(|r| Bytes::from(r.to_json(msg.dialect)))
+            })
+            .ok_or_else(not_found)
+    }
+}
+
+impl Handler<GetClusterInfo> for RouteActor {
+    type Result = MessageResult<GetClusterInfo>;
+
+    fn handle(&mut self, _: GetClusterInfo, _: &mut Self::Context) -> Self::Result {
+        let version = self.version();
+        let table = &self.table;
+        MessageResult(self.cache.cluster_info(version, || {
+            Bytes::from(table.cluster_info().to_json(JsonDialect::Fastjson))
+        }))
+    }
+}
+
+impl Handler<ChangeWritePerm> for RouteActor {
+    type Result = i32;
+
+    fn handle(&mut self, msg: ChangeWritePerm, _: &mut Self::Context) -> i32 {
+        if msg.writable {
+            self.table.add_write_perm(&msg.broker_name)
+        } else {
+            self.table.wipe_write_perm(&msg.broker_name)
+        }
+    }
+}
+
+impl Handler<GetTopicList> for RouteActor {
+    type Result = Result<Bytes, RouteError>;
+
+    fn handle(&mut self, msg: GetTopicList, _: &mut Self::Context) -> Self::Result {
+        let flags = &self.flags;
+        let list = match msg.0 {
+            TopicListQuery::All if !flags.enable_all_topic_list => return Err(RouteError::Disabled),
+            TopicListQuery::All => self.table.all_topics(),
+            TopicListQuery::System => self.table.system_topics(),
+            _ if !flags.enable_topic_list => return Err(RouteError::Disabled),
+            TopicListQuery::ByCluster(cluster) => self.table.topics_by_cluster(&cluster),
+            TopicListQuery::Unit => self.table.unit_topics(),
+            TopicListQuery::HasUnitSub => self.table.has_unit_sub_topics(),
+            TopicListQuery::HasUnitSubUnUnit => self.table.has_unit_sub_ununit_topics(),
+        };
+        Ok(Bytes::from(list.to_json(JsonDialect::Fastjson)))
+    }
+}
+
+impl Handler<DeleteTopic> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: DeleteTopic, _: &mut Self::Context) {
+        self.table.delete_topic(&msg.topic, msg.cluster_name.as_deref());
+    }
+}
+
+impl Handler<RegisterTopic> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RegisterTopic, _: &mut Self::Context) {
+        self.table.register_topic(&msg.topic, msg.queue_datas);
+    }
+}
+
+impl Handler<GetBrokerMemberGroup> for RouteActor {
+    type Result = MessageResult<GetBrokerMemberGroup>;
+
+    fn handle(&mut self, msg: GetBrokerMemberGroup, _: &mut Self::Context) -> Self::Result {
+        let group = self
+            .table
+            .broker_member_group(&msg.cluster_name, &msg.broker_name);
+        MessageResult(Bytes::from(
+            GetBrokerMemberGroupResponseBody {
+                broker_member_group: group,
+            }
+            .to_json(JsonDialect::Fastjson),
+        ))
+    }
+}
+
+impl Handler<OrderTopicConfigChanged> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: OrderTopicConfigChanged, _: &mut Self::Context) {
+        self.order_topic_config_body = msg.0.as_ref().map(|table| {
+            Bytes::from(
+                KvTable {
+                    table: table.clone(),
+                }
+                .to_json(JsonDialect::Fastjson),
+            )
+        });
+        self.order_topic_config = msg.0;
+        self.epoch += 1;
+    }
+}
+
+impl Handler<UpdateRuntimeFlags> for RouteActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: UpdateRuntimeFlags, _: &mut Self::Context) {
+        self.flags = msg.0;
+        self.table.set_config(route_config(&self.flags));
+        self.epoch += 1;
+    }
+}
+
+impl Handler<GetRouteStats> for RouteActor {
+    type Result = MessageResult<GetRouteStats>;
+
+    fn handle(&mut self, _: GetRouteStats, _: &mut Self::Context) -> Self::Result {
+        MessageResult(RouteStats {
+            brokers: self.table.broker_count(),
+            topics: self.table.topic_count(),
+        })
+    }
+}

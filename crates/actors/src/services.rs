@@ -1,0 +1,17 @@
+//! The addresses of the state owners, handed to every session.
+
+use actix::Addr;
+
+use crate::config::ConfigActor;
+use crate::kv::KvActor;
+use crate::liveness::LivenessActor;
+use crate::route::RouteActor;
+
+/// Who a session can ask. Cloning is cheap (reference-counted addresses).
+#[derive(Clone)]
+pub struct Services {
+    pub route: Addr<RouteActor>,
+    pub kv: Addr<KvActor>,
+    pub liveness: Addr<LivenessActor>,
+    pub config: Addr<ConfigActor>,
+}

@@ -1,0 +1,143 @@
+//! What brokers send: REGISTER_BROKER, UNREGISTER_BROKER, QUERY_DATA_VERSION,
+//! BROKER_HEARTBEAT and GET_BROKER_MEMBER_GROUP.
+
+use namesrv_protocol::body::{check_body_crc32, DataVersion, JsonBody, RegisterBrokerBody};
+use namesrv_protocol::code::ResponseCode;
+use namesrv_protocol::error::BodyError;
+use namesrv_protocol::headers::{
+    BrokerHeartbeatRequestHeader, CommandHeader, GetBrokerMemberGroupRequestHeader,
+    QueryDataVersionRequestHeader, QueryDataVersionResponseHeader, RegisterBrokerRequestHeader,
+    RegisterBrokerResponseHeader, UnregisterBrokerRequestHeader, ZONE_NAME,
+};
+use namesrv_protocol::version::V3_0_11;
+use namesrv_protocol::RemotingCommand;
+
+use crate::messages::{
+    BrokerHeartbeat, GetBrokerMemberGroup, QueryDataVersion, RegisterBroker, RegisterBrokerReply,
+    UnregisterBroker,
+};
+use crate::route::table::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration};
+use crate::session::dispatch::{success, HandlerResult, RequestContext};
+
+pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let header = RegisterBrokerRequestHeader::from_ext(request.ext_fields.as_ref())?;
+    if let Err(e @ BodyError::CrcMismatch { .. }) = check_body_crc32(&request.body, header.body_crc32) {
+        return Ok(RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()));
+    }
+    // Decoding a large body happens here, on the connection's thread, not in the route owner.
+    let (wrapper, filter_server_list) = match request.body() {
+        Some(body) => {
+            let decoded = RegisterBrokerBody::decode(body, header.compressed, request.version)
+                .map_err(|e| BodyError::Json(format!("Failed to decode RegisterBrokerBody: {e}")))?;
+            let filters = (request.version >= V3_0_11).then_some(decoded.filter_server_list);
+            (decoded.topic_config_serialize_wrapper, filters)
+        }
+        None => (Default::default(), (request.version >= V3_0_11).then(Vec::new)),
+    };
+    let registration = BrokerRegistration {
+        cluster_name: header.cluster_name,
+        broker_addr: header.broker_addr,
+        broker_name: header.broker_name,
+        broker_id: header.broker_id,
+        ha_server_addr: header.ha_server_addr,
+        zone_name: request.ext(ZONE_NAME).map(str::to_owned),
+        heartbeat_timeout_millis: header.heartbeat_timeout_millis,
+        enable_acting_master: header.enable_acting_master,
+        topic_config_wrapper: Some(wrapper),
+        filter_server_list,
+        connection: cx.connection,
+    };
+    let reply = cx
+        .services
+        .route
+        .send(RegisterBroker {
+            registration,
+            session: Some(cx.session.clone()),
+        })
+        .await?;
+    Ok(match reply {
+        RegisterBrokerReply::Registered {
+            master_addr,
+            ha_server_addr,
+            order_topic_config,
+        } => {
+            let response = success(request).with_ext_fields(
+                RegisterBrokerResponseHeader {
+                    ha_server_addr,
+                    master_addr,
+                }
+                .to_ext(),
+            );
+            match order_topic_config {
+                Some(body) => response.with_body(body),
+                None => response,
+            }
+        }
+        RegisterBrokerReply::Conflict => {
+            success(request).with_ext_fields(RegisterBrokerResponseHeader::default().to_ext())
+        }
+        RegisterBrokerReply::Refused => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+            .with_remark("register broker failed"),
+    })
+}
+
+pub async fn unregister(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let header = UnregisterBrokerRequestHeader::from_ext(request.ext_fields.as_ref())?;
+    cx.services
+        .route
+        .send(UnregisterBroker(BrokerUnregistration {
+            cluster_name: header.cluster_name,
+            broker_addr: header.broker_addr,
+            broker_name: header.broker_name,
+            broker_id: header.broker_id,
+        }))
+        .await?;
+    Ok(success(request))
+}
+
+pub async fn query_data_version(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let header = QueryDataVersionRequestHeader::from_ext(request.ext_fields.as_ref())?;
+    let version = request.body().map(|b| DataVersion::from_json(b)).transpose()?;
+    let reply = cx
+        .services
+        .route
+        .send(QueryDataVersion {
+            key: BrokerAddrKey {
+                cluster_name: header.cluster_name,
+                broker_addr: header.broker_addr,
+            },
+            version,
+        })
+        .await?;
+    let response = success(request)
+        .with_ext_fields(QueryDataVersionResponseHeader { changed: reply.changed }.to_ext());
+    Ok(match reply.stored {
+        Some(body) => response.with_body(body),
+        None => response,
+    })
+}
+
+pub async fn heartbeat(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let header = BrokerHeartbeatRequestHeader::from_ext(request.ext_fields.as_ref())?;
+    cx.services
+        .liveness
+        .send(BrokerHeartbeat(BrokerAddrKey {
+            cluster_name: header.cluster_name,
+            broker_addr: header.broker_addr,
+        }))
+        .await?;
+    Ok(success(request))
+}
+
+pub async fn member_group(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let header = GetBrokerMemberGroupRequestHeader::from_ext(request.ext_fields.as_ref())?;
+    let body = cx
+        .services
+        .route
+        .send(GetBrokerMemberGroup {
+            cluster_name: header.cluster_name,
+            broker_name: header.broker_name,
+        })
+        .await?;
+    Ok(success(request).with_body(body))
+}

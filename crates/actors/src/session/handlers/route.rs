@@ -1,0 +1,45 @@
+//! What clients ask most: GET_ROUTEINFO_BY_TOPIC and GET_BROKER_CLUSTER_INFO.
+
+use namesrv_protocol::body::route_dialect;
+use namesrv_protocol::code::ResponseCode;
+use namesrv_protocol::headers::{CommandHeader, GetRouteInfoRequestHeader, ZONE_MODE, ZONE_NAME};
+use namesrv_protocol::RemotingCommand;
+
+use crate::messages::{GetClusterInfo, GetTopicRoute, RouteError};
+use crate::session::dispatch::{success, HandlerResult, RequestContext};
+
+pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let header = GetRouteInfoRequestHeader::from_ext(request.ext_fields.as_ref())?;
+    let dialect = route_dialect(
+        request.version,
+        header.accept_standard_json_only.unwrap_or(false),
+    );
+    let zone_mode = request
+        .ext(ZONE_MODE)
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("true"));
+    let zone = request
+        .ext(ZONE_NAME)
+        .filter(|z| zone_mode && !z.trim().is_empty())
+        .map(str::to_owned);
+    let answer = cx
+        .services
+        .route
+        .send(GetTopicRoute {
+            topic: header.topic,
+            dialect,
+            zone,
+        })
+        .await?;
+    Ok(match answer {
+        Ok(body) => success(request).with_body(body),
+        Err(e @ RouteError::TopicNotExist(_)) => {
+            RemotingCommand::response_to(request, ResponseCode::TOPIC_NOT_EXIST).with_remark(e.to_string())
+        }
+        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()),
+    })
+}
+
+pub async fn cluster_info(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let body = cx.services.route.send(GetClusterInfo).await?;
+    Ok(success(request).with_body(body))
+}

@@ -1,0 +1,163 @@
+//! Session: one actor per connection, owning its framed socket.
+//!
+//! The session is the codec side of the server. It decodes frames, hands each request to
+//! [`dispatch`] (which turns it into a typed message to the right owner), and writes the
+//! answer back with the request's opaque. It never reads a table itself. Requests of one
+//! connection are handled concurrently, so answers may leave out of order, as with Java;
+//! clients match them by opaque.
+//!
+//! A frame that cannot be decoded ends the connection (the stream can no longer be trusted);
+//! that costs this peer only. When the connection ends for any reason, the route owner is
+//! told, and unregisters whatever broker registered over it.
+
+pub mod dispatch;
+mod handlers;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use actix::io::{FramedWrite, WriteHandler};
+use actix::prelude::*;
+use namesrv_protocol::{ProtocolError, RemotingCodec, RemotingCommand, SerializeType};
+use tokio::io::WriteHalf;
+use tokio::net::TcpStream;
+use tokio_util::codec::FramedRead;
+use tracing::{debug, warn};
+
+use crate::messages::{CloseSession, ConnectionClosed};
+use crate::route::table::ConnectionId;
+use crate::services::Services;
+
+/// Which header encoding answers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyEncoding {
+    /// Answer in the request's own encoding (our default; see docs/protocol.md).
+    MirrorRequest,
+    /// Always this encoding (Java's behaviour, with JSON).
+    Fixed(SerializeType),
+}
+
+/// Per-connection settings from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    pub max_frame_length: usize,
+    pub reply_encoding: ReplyEncoding,
+    /// Close after this long with no reads and no writes (`serverChannelMaxIdleTimeSeconds`).
+    pub idle_timeout: Option<Duration>,
+}
+
+pub struct Session {
+    id: ConnectionId,
+    peer: SocketAddr,
+    writer: FramedWrite<RemotingCommand, WriteHalf<TcpStream>, RemotingCodec>,
+    services: Services,
+    settings: SessionSettings,
+    last_activity: Instant,
+}
+
+impl Session {
+    /// Starts a session for `stream` on the current arbiter.
+    pub fn start(
+        stream: TcpStream,
+        peer: SocketAddr,
+        id: ConnectionId,
+        services: Services,
+        settings: SessionSettings,
+    ) -> Addr<Session> {
+        Session::create(move |ctx| {
+            let (read, write) = tokio::io::split(stream);
+            let codec = RemotingCodec::new(settings.max_frame_length);
+            ctx.add_stream(FramedRead::new(read, codec.clone()));
+            Session {
+                id,
+                peer,
+                writer: FramedWrite::new(write, codec, ctx),
+                services,
+                settings,
+                last_activity: Instant::now(),
+            }
+        })
+    }
+
+    fn write(&mut self, mut response: RemotingCommand, request_encoding: SerializeType) {
+        response.serialize_type = match self.settings.reply_encoding {
+            ReplyEncoding::MirrorRequest => request_encoding,
+            ReplyEncoding::Fixed(t) => t,
+        };
+        self.last_activity = Instant::now();
+        self.writer.write(response);
+    }
+}
+
+impl Actor for Session {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        debug!(peer = %self.peer, id = self.id, "connection opened");
+        if let Some(idle) = self.settings.idle_timeout {
+            let tick = (idle / 4).max(Duration::from_millis(100));
+            ctx.run_interval(tick, move |act, ctx| {
+                if act.last_activity.elapsed() > idle {
+                    debug!(peer = %act.peer, "closing idle connection");
+                    ctx.stop();
+                }
+            });
+        }
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        debug!(peer = %self.peer, id = self.id, "connection closed");
+        self.services.route.do_send(ConnectionClosed(self.id));
+    }
+}
+
+impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
+    fn handle(&mut self, item: Result<RemotingCommand, ProtocolError>, ctx: &mut Self::Context) {
+        self.last_activity = Instant::now();
+        let request = match item {
+            Ok(request) => request,
+            Err(e) => {
+                warn!(peer = %self.peer, error = %e, "closing connection: undecodable frame");
+                ctx.stop();
+                return;
+            }
+        };
+        if request.is_response() {
+            // We have no outstanding requests on accepted connections.
+            debug!(peer = %self.peer, opaque = request.opaque, "dropping unexpected response frame");
+            return;
+        }
+        let encoding = request.serialize_type;
+        let oneway = request.is_oneway();
+        let context = dispatch::RequestContext {
+            services: self.services.clone(),
+            connection: self.id,
+            session: ctx.address().recipient(),
+        };
+        let fut = dispatch::dispatch(request, context);
+        ctx.spawn(fut.into_actor(self).map(move |response, act, _| {
+            if !oneway {
+                act.write(response, encoding);
+            }
+        }));
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
+impl WriteHandler<ProtocolError> for Session {
+    fn error(&mut self, err: ProtocolError, _: &mut Self::Context) -> Running {
+        warn!(peer = %self.peer, error = %err, "write failed; closing connection");
+        Running::Stop
+    }
+}
+
+impl Handler<CloseSession> for Session {
+    type Result = ();
+
+    fn handle(&mut self, _: CloseSession, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,69 @@
+//! The accept loop: binds the remoting port and spreads connections over worker arbiters.
+//!
+//! Each accepted socket is handed, as a std socket, to the next worker arbiter in turn and
+//! registered with that thread's reactor there, so a connection's reads, decoding and writes
+//! all happen on one thread and the work of many connections is spread over the cores.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use actix::prelude::*;
+use namesrv_actors::session::{Session, SessionSettings};
+use namesrv_actors::Services;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tracing::{debug, warn};
+
+/// Binds with SO_REUSEADDR and the Java accept backlog (1024).
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
+static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Accepts until the task is dropped.
+pub async fn serve(
+    listener: TcpListener,
+    workers: Vec<ArbiterHandle>,
+    services: Services,
+    settings: SessionSettings,
+) {
+    let mut next = 0usize;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Typically EMFILE: back off briefly instead of spinning.
+                warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let std_stream = match stream.into_std() {
+            Ok(s) => s,
+            Err(e) => {
+                warn!(%peer, error = %e, "cannot hand over connection");
+                continue;
+            }
+        };
+        let id = NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed);
+        let services = services.clone();
+        let worker = &workers[next % workers.len()];
+        next = next.wrapping_add(1);
+        worker.spawn(async move {
+            match TcpStream::from_std(std_stream) {
+                Ok(stream) => {
+                    Session::start(stream, peer, id, services, settings);
+                }
+                Err(e) => debug!(%peer, error = %e, "connection lost during hand-over"),
+            }
+        });
+    }
+}

@@ -1,0 +1,246 @@
+//! `namesrv`: a drop-in replacement for the Apache RocketMQ name server.
+//!
+//! Startup mirrors `mqnamesrv`: `-c FILE` loads a Java `namesrv.properties`, `-p` prints the
+//! effective configuration and exits. Then the state owners start, each on its own thread
+//! where that matters (routes; KV and config, whose file writes must not stall routes),
+//! the listener spreads connections over worker threads, and SIGTERM/SIGINT shut down
+//! gracefully.
+
+mod config;
+mod listener;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix::prelude::*;
+use clap::Parser;
+use namesrv_actors::config::{ConfigActor, NamesrvConfig};
+use namesrv_actors::durable_file::DurableFile;
+use namesrv_actors::kv::KvActor;
+use namesrv_actors::liveness::LivenessActor;
+use namesrv_actors::messages::{FlushKv, GetRouteStats};
+use namesrv_actors::route::RouteActor;
+use namesrv_actors::session::{ReplyEncoding, SessionSettings};
+use namesrv_actors::Services;
+use namesrv_protocol::SerializeType;
+use tracing::{error, info, warn};
+
+#[derive(Parser, Debug)]
+#[command(name = "namesrv", version, about = "RocketMQ name server (drop-in replacement)")]
+struct Cli {
+    /// Java namesrv.properties file to load.
+    #[arg(short = 'c', long = "configFile")]
+    config_file: Option<PathBuf>,
+    /// Print the effective configuration and exit.
+    #[arg(short = 'p', long = "printConfigItem")]
+    print_config: bool,
+    /// Accepted for compatibility with RocketMQ tools; a name server ignores it.
+    #[arg(short = 'n', long = "namesrvAddr")]
+    namesrv_addr: Option<String>,
+    /// Port to listen on (listenPort).
+    #[arg(long)]
+    listen_port: Option<u16>,
+    /// Address to bind (bindAddress).
+    #[arg(long)]
+    bind_address: Option<String>,
+    /// KV config file (kvConfigPath).
+    #[arg(long)]
+    kv_config_path: Option<PathBuf>,
+    /// Log format: human or json (logFormat).
+    #[arg(long)]
+    log_format: Option<String>,
+    /// Any configuration key, as key=value (repeatable).
+    #[arg(short = 'o', long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl Cli {
+    fn overrides(&self) -> Result<Vec<(String, String)>, config::LoadError> {
+        let mut out = config::parse_overrides(&self.set)?;
+        let mut add = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                out.push((k.to_owned(), v));
+            }
+        };
+        add("listenPort", self.listen_port.map(|p| p.to_string()));
+        add("bindAddress", self.bind_address.clone());
+        add("kvConfigPath", self.kv_config_path.as_ref().map(|p| p.display().to_string()));
+        add("logFormat", self.log_format.clone());
+        Ok(out)
+    }
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format.eq_ignore_ascii_case("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let loaded = match cli
+        .overrides()
+        .and_then(|o| config::load(cli.config_file.as_deref(), std::env::vars(), &o))
+    {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("namesrv: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if cli.print_config {
+        let mut all = loaded.unknown.clone();
+        all.extend(loaded.config.to_properties());
+        print!("{}", namesrv_protocol::body::write_properties(&all));
+        return ExitCode::SUCCESS;
+    }
+    init_logging(&loaded.config.log_format);
+    if let Some(file) = &loaded.file {
+        info!("load config properties file OK, {}", file.display());
+    }
+    for key in loaded.unknown.keys() {
+        warn!(%key, "unknown configuration key (kept, not used)");
+    }
+    for (key, value) in &loaded.rejected {
+        warn!(%key, %value, "configuration value has the wrong type; default kept");
+    }
+    if loaded.config.enable_controller_in_namesrv {
+        warn!("enableControllerInNamesrv is set, but this name server has no embedded controller; run the controller separately");
+    }
+    if loaded.config.cluster_test {
+        warn!("clusterTest mode is not supported; serving as a normal name server");
+    }
+    match run(loaded) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("namesrv: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn reply_encoding(name: &str) -> Result<ReplyEncoding, String> {
+    if name.eq_ignore_ascii_case("REQUEST") {
+        return Ok(ReplyEncoding::MirrorRequest);
+    }
+    SerializeType::from_name(name)
+        .map(ReplyEncoding::Fixed)
+        .ok_or_else(|| format!("serializeType must be REQUEST, JSON or ROCKETMQ, not '{name}'"))
+}
+
+fn run(loaded: config::Loaded) -> Result<(), String> {
+    let cfg: NamesrvConfig = loaded.config;
+    let ip: IpAddr = cfg
+        .bind_address
+        .parse()
+        .map_err(|_| format!("bindAddress '{}' is not an IP address", cfg.bind_address))?;
+    let port = u16::try_from(cfg.listen_port)
+        .map_err(|_| format!("listenPort {} is out of range", cfg.listen_port))?;
+    let encoding = std::env::var("ROCKETMQ_SERIALIZE_TYPE")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| cfg.serialize_type.clone());
+    let settings = SessionSettings {
+        max_frame_length: usize::try_from(cfg.frame_max_length)
+            .ok()
+            .filter(|n| *n >= 1024)
+            .ok_or_else(|| format!("frameMaxLength {} is too small", cfg.frame_max_length))?,
+        reply_encoding: reply_encoding(&encoding)?,
+        idle_timeout: (cfg.server_channel_max_idle_time_seconds > 0)
+            .then(|| Duration::from_secs(cfg.server_channel_max_idle_time_seconds as u64)),
+    };
+    let io_threads = match cfg.io_threads {
+        n if n > 0 => n as usize,
+        _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
+    let kv = KvActor::load(DurableFile::new(cfg.kv_config_path()))?;
+
+    let system = System::new();
+    system.block_on(async move {
+        let started = std::time::Instant::now();
+        let route_arbiter = Arbiter::new();
+        let flags = cfg.runtime_flags();
+        let scan = Duration::from_millis(cfg.scan_not_active_broker_interval.max(100) as u64);
+        let (liveness_tx, liveness_rx) = tokio::sync::oneshot::channel();
+        let route = RouteActor::start_in_arbiter(&route_arbiter.handle(), move |ctx| {
+            let liveness = LivenessActor::new(scan, ctx.address().recipient()).start();
+            let _ = liveness_tx.send(liveness.clone());
+            RouteActor::new(flags, liveness)
+        });
+        let liveness = liveness_rx.await.map_err(|_| "liveness actor did not start".to_string())?;
+
+        let storage_arbiter = Arbiter::new();
+        let route_for_kv = route.clone().recipient();
+        let kv = KvActor::start_in_arbiter(&storage_arbiter.handle(), move |_| {
+            kv.with_order_topic_subscriber(route_for_kv)
+        });
+        let route_for_config = route.clone().recipient();
+        let config_actor = {
+            let cfg = cfg.clone();
+            let extra = loaded.unknown.clone();
+            ConfigActor::start_in_arbiter(&storage_arbiter.handle(), move |_| {
+                ConfigActor::new(cfg, extra, route_for_config)
+            })
+        };
+        let services = Services {
+            route: route.clone(),
+            kv: kv.clone(),
+            liveness,
+            config: config_actor,
+        };
+
+        let workers: Vec<Arbiter> = (0..io_threads).map(|_| Arbiter::new()).collect();
+        let handles = workers.iter().map(Arbiter::handle).collect();
+        let addr = SocketAddr::new(ip, port);
+        let listener = listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let accept = actix::spawn(listener::serve(listener, handles, services, settings));
+        info!(
+            "The Name Server boot success. serializeType={}, address {bound}, version {}, started in {:?}",
+            encoding.to_ascii_uppercase(),
+            env!("CARGO_PKG_VERSION"),
+            started.elapsed()
+        );
+
+        shutdown_signal().await;
+        info!("shutting down: no new connections");
+        accept.abort();
+        // Mailboxes are FIFO: once these answer, every request queued before them is done.
+        let _ = route.send(GetRouteStats).await;
+        let _ = kv.send(FlushKv).await;
+        // Let sessions write the answers of requests that just completed.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        info!("KV config flushed; stopped");
+        for w in &workers {
+            w.stop();
+        }
+        route_arbiter.stop();
+        storage_arbiter.stop();
+        System::current().stop();
+        Ok::<(), String>(())
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(error = %e, "cannot watch SIGTERM");
+            std::future::pending::<()>().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => info!("SIGTERM received"),
+        _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
+    }
+}
