@@ -1,0 +1,133 @@
+//! Hostile and broken input against the real binary. Each test says what the server does
+//! with it: an error response (connection kept) or a closed connection (that one only).
+
+mod common;
+
+use std::time::Duration;
+
+use common::{request, route_query, Server};
+use namesrv_protocol::frame::encode_frame;
+use namesrv_protocol::SerializeType;
+
+#[test]
+fn unknown_code_gets_request_code_not_supported_and_the_connection_stays() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let resp = c.call(request(99999, &[]));
+    assert_eq!(resp.code, 3);
+    assert_eq!(resp.remark.as_deref(), Some(" request type 99999 not supported"));
+    assert_eq!(c.call(route_query("t")).code, 17);
+}
+
+#[test]
+fn missing_required_header_field_gets_system_error() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let resp = c.call(request(105, &[]));
+    assert_eq!(resp.code, 1);
+    assert!(resp.remark.unwrap().contains("topic"));
+    let resp = c.call(request(103, &[("brokerName", "b"), ("brokerId", "zero")]));
+    assert_eq!(resp.code, 1);
+    assert_eq!(c.call(route_query("t")).code, 17, "still serving this connection");
+}
+
+#[test]
+fn garbage_frames_close_only_their_own_connection() {
+    let server = Server::start(&[]);
+    let mut good = server.client();
+    assert_eq!(good.call(route_query("t")).code, 17);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("negative length", vec![0xFF, 0xFF, 0xFF, 0xF0, 0, 0, 0, 0]),
+        ("header longer than frame", vec![0, 0, 0, 6, 0, 0, 0, 99, b'{', b'}']),
+        ("unknown serialize type", vec![0, 0, 0, 6, 7, 0, 0, 2, b'{', b'}']),
+        ("invalid JSON header", vec![0, 0, 0, 6, 0, 0, 0, 2, b'{', b'x']),
+        ("invalid binary header", vec![0, 0, 0, 7, 1, 0, 0, 3, 0, 1, 2]),
+        ("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec()),
+    ];
+    for (what, bytes) in cases {
+        let mut bad = server.client();
+        // A valid request first, then garbage mid-stream.
+        assert_eq!(bad.call(route_query("t")).code, 17);
+        bad.send_raw(&bytes);
+        assert!(bad.closed_within(Duration::from_secs(3)), "{what}: connection closed");
+        assert_eq!(good.call(route_query("t")).code, 17, "{what}: other connection unaffected");
+    }
+}
+
+#[test]
+fn an_oversized_frame_is_refused_from_its_length_alone() {
+    let server = Server::start(&["frameMaxLength=65536"]);
+    let mut bad = server.client();
+    // Announce 1 GiB but send only the length: refused without waiting for the rest.
+    bad.send_raw(&(1u32 << 30).to_be_bytes());
+    assert!(bad.closed_within(Duration::from_secs(3)));
+    let mut good = server.client();
+    let big = request(100, &[("namespace", "n"), ("key", "k")]).with_body(vec![b'x'; 70_000]);
+    good.send(big);
+    assert!(good.closed_within(Duration::from_secs(3)), "a real frame over the limit closes too");
+    assert_eq!(server.client().call(route_query("t")).code, 17);
+}
+
+#[test]
+fn oneway_requests_are_processed_but_never_answered() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    c.send(request(100, &[("namespace", "ns"), ("key", "k"), ("value", "v")]).oneway());
+    c.send(request(99999, &[]).oneway());
+    // The next answer we read belongs to this request: nothing was written for the two above.
+    let opaque = c.send(request(101, &[("namespace", "ns"), ("key", "k")]));
+    let resp = c.read().unwrap();
+    assert_eq!(resp.opaque, opaque);
+    assert_eq!(resp.ext("value"), Some("v"));
+}
+
+#[test]
+fn a_binary_header_request_is_answered_in_binary_and_json_in_json() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    c.encoding = SerializeType::RocketMq;
+    let resp = c.call(route_query("t"));
+    assert_eq!(resp.serialize_type, SerializeType::RocketMq);
+    assert_eq!(resp.code, 17);
+    c.encoding = SerializeType::Json;
+    assert_eq!(c.call(route_query("t")).serialize_type, SerializeType::Json);
+}
+
+#[test]
+fn json_replies_can_be_forced_like_java() {
+    let server = Server::start(&["serializeType=JSON"]);
+    let mut c = server.client();
+    c.encoding = SerializeType::RocketMq;
+    assert_eq!(c.call(route_query("t")).serialize_type, SerializeType::Json);
+}
+
+#[test]
+fn response_frames_from_a_peer_are_ignored() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let mut stray = request(0, &[]);
+    stray.flag = 1;
+    c.send_raw(&encode_frame(&stray).unwrap());
+    assert_eq!(c.call(route_query("t")).code, 17);
+}
+
+#[test]
+fn many_requests_in_flight_on_one_connection_are_all_answered() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let mut sent = std::collections::HashSet::new();
+    for i in 0..200 {
+        sent.insert(c.send(route_query(&format!("t{i}"))));
+    }
+    while !sent.is_empty() {
+        let resp = c.read().expect("all answers arrive");
+        assert!(sent.remove(&resp.opaque), "each opaque answered once");
+    }
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let server = Server::start(&[]);
+    let (status, _dir) = server.terminate();
+    assert!(status.success());
+}

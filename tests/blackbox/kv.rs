@@ -1,0 +1,124 @@
+//! KV config over TCP against the real binary: the four KV codes, their error answers, and
+//! persistence across graceful and abrupt restarts.
+
+mod common;
+
+use common::{request, Server};
+use namesrv_protocol::body::{JsonBody, KvTable};
+use std::time::Duration;
+
+#[test]
+fn put_get_list_delete_with_java_answers() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+
+    let put = c.call(request(100, &[("namespace", "ns"), ("key", "k"), ("value", "v")]));
+    assert_eq!((put.code, put.remark.as_deref()), (0, None));
+
+    let get = c.call(request(101, &[("namespace", "ns"), ("key", "k")]));
+    assert_eq!(get.code, 0);
+    assert_eq!(get.ext("value"), Some("v"));
+
+    let list = c.call(request(219, &[("namespace", "ns")]));
+    assert_eq!(list.code, 0);
+    let table = KvTable::from_json(&list.body).unwrap();
+    assert_eq!(table.table.get("k").map(String::as_str), Some("v"));
+
+    let del = c.call(request(102, &[("namespace", "ns"), ("key", "k")]));
+    assert_eq!(del.code, 0);
+
+    let gone = c.call(request(101, &[("namespace", "ns"), ("key", "k")]));
+    assert_eq!(gone.code, 22, "QUERY_NOT_FOUND");
+    assert_eq!(gone.remark.as_deref(), Some("No config item, Namespace: ns Key: k"));
+    assert_eq!(gone.ext("value"), None);
+
+    // The namespace survives its last key, so listing it still succeeds (empty).
+    let list = c.call(request(219, &[("namespace", "ns")]));
+    assert_eq!(list.code, 0);
+    let missing = c.call(request(219, &[("namespace", "nope")]));
+    assert_eq!(missing.code, 22);
+    assert_eq!(missing.remark.as_deref(), Some("No config item, Namespace: nope"));
+}
+
+#[test]
+fn missing_namespace_or_key_is_a_system_error_with_the_java_remark() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    for code in [100, 101, 102] {
+        let resp = c.call(request(code, &[("key", "k"), ("value", "v")]));
+        assert_eq!(resp.code, 1, "code {code}");
+        assert_eq!(resp.remark.as_deref(), Some("namespace or key is null"));
+    }
+    // GET_KVLIST_BY_NAMESPACE without a namespace: a header error, SYSTEM_ERROR.
+    let resp = c.call(request(219, &[]));
+    assert_eq!(resp.code, 1);
+    assert!(resp.remark.unwrap().contains("namespace"));
+}
+
+#[test]
+fn kv_survives_graceful_and_abrupt_restarts_in_the_java_file_format() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    for i in 0..20 {
+        let v = format!("v{i}");
+        let k = format!("k{i}");
+        assert_eq!(c.call(request(100, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", &k), ("value", &v)])).code, 0);
+    }
+    let file = std::fs::read_to_string(server.kv_path()).unwrap();
+    assert!(file.starts_with("{\"configTable\":{\"ORDER_TOPIC_CONFIG\":{"), "{file}");
+
+    // SIGKILL right after acknowledged writes: every one of them is on disk.
+    let dir = server.kill();
+    let server = Server::start_in(dir, &[]);
+    let mut c = server.client();
+    for i in 0..20 {
+        let k = format!("k{i}");
+        let resp = c.call(request(101, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", &k)]));
+        assert_eq!(resp.ext("value"), Some(format!("v{i}").as_str()));
+    }
+    assert_eq!(c.call(request(102, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k0")])).code, 0);
+    drop(c);
+
+    let (status, dir) = server.terminate();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let server = Server::start_in(dir, &[]);
+    let mut c = server.client();
+    assert_eq!(c.call(request(101, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k0")])).code, 22);
+    assert_eq!(
+        c.call(request(101, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k1")])).ext("value"),
+        Some("v1")
+    );
+}
+
+#[test]
+fn an_unwritable_kv_path_answers_an_error_and_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, b"a file where a directory should be").unwrap();
+    let kv = format!("kvConfigPath={}/kvConfig.json", blocker.display());
+    let server = Server::start(&[&kv]);
+    let mut c = server.client();
+    let resp = c.call(request(100, &[("namespace", "ns"), ("key", "k"), ("value", "v")]));
+    assert_eq!(resp.code, 1, "SYSTEM_ERROR");
+    assert!(resp.remark.unwrap().contains("could not persist"));
+    // Not acknowledged, so not visible either.
+    assert_eq!(c.call(request(101, &[("namespace", "ns"), ("key", "k")])).code, 22);
+    // Routes are still served.
+    assert_eq!(c.call(common::route_query("any")).code, 17);
+    std::thread::sleep(Duration::from_millis(10));
+}
+
+#[test]
+fn a_corrupt_kv_file_stops_startup_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let kv = dir.path().join("kv.json");
+    std::fs::write(&kv, b"{\"configTable\":{").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_namesrv"))
+        .args(["-o", "listenPort=0", "-o", "bindAddress=127.0.0.1", "-o"])
+        .arg(format!("kvConfigPath={}", kv.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("corrupt"), "{err}");
+}
