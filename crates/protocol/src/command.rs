@@ -246,7 +246,10 @@ mod tests {
 
     #[test]
     fn serialize_type_names() {
-        assert_eq!(SerializeType::from_name("rocketmq"), Some(SerializeType::RocketMq));
+        assert_eq!(
+            SerializeType::from_name("rocketmq"),
+            Some(SerializeType::RocketMq)
+        );
         assert_eq!(SerializeType::from_name("JSON"), Some(SerializeType::Json));
         assert_eq!(SerializeType::from_name("XML"), None);
         assert_eq!(SerializeType::from_byte(2), None);

@@ -92,7 +92,11 @@ impl Decoder for RemotingCodec {
 impl Encoder<RemotingCommand> for RemotingCodec {
     type Error = ProtocolError;
 
-    fn encode(&mut self, command: RemotingCommand, dst: &mut BytesMut) -> Result<(), ProtocolError> {
+    fn encode(
+        &mut self,
+        command: RemotingCommand,
+        dst: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
         encode_into(&command, dst)
     }
 }
@@ -100,7 +104,11 @@ impl Encoder<RemotingCommand> for RemotingCodec {
 impl Encoder<&RemotingCommand> for RemotingCodec {
     type Error = ProtocolError;
 
-    fn encode(&mut self, command: &RemotingCommand, dst: &mut BytesMut) -> Result<(), ProtocolError> {
+    fn encode(
+        &mut self,
+        command: &RemotingCommand,
+        dst: &mut BytesMut,
+    ) -> Result<(), ProtocolError> {
         encode_into(command, dst)
     }
 }
@@ -184,7 +192,10 @@ mod tests {
         cmd.serialize_type = SerializeType::RocketMq;
         let frame = encode_frame(&cmd).unwrap();
         assert_eq!(&frame[..8], &[0, 0, 0, 0x2D, 1, 0, 0, 0x29]);
-        let back = RemotingCodec::default().decode(&mut frame.clone()).unwrap().unwrap();
+        let back = RemotingCodec::default()
+            .decode(&mut frame.clone())
+            .unwrap()
+            .unwrap();
         assert_eq!(back, cmd);
     }
 
@@ -208,7 +219,10 @@ mod tests {
     fn oversized_frames_are_refused_from_the_length_alone() {
         // Java's limit applies to totalLength + 4: 16 MiB - 4 is the largest total allowed.
         let at_limit = ((1u32 << 24) - 4).to_be_bytes();
-        assert!(matches!(decode_raw(&at_limit, DEFAULT_MAX_FRAME_LENGTH), Ok(None)));
+        assert!(matches!(
+            decode_raw(&at_limit, DEFAULT_MAX_FRAME_LENGTH),
+            Ok(None)
+        ));
         let over = ((1u32 << 24) - 3).to_be_bytes();
         assert!(matches!(
             decode_raw(&over, DEFAULT_MAX_FRAME_LENGTH),

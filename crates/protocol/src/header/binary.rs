@@ -21,7 +21,9 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
     let total = header.len();
     let mut buf = header;
     if buf.remaining() < FIXED_PART {
-        return Err(ProtocolError::InvalidBinaryHeader("shorter than its fixed part"));
+        return Err(ProtocolError::InvalidBinaryHeader(
+            "shorter than its fixed part",
+        ));
     }
     let code = buf.get_i16() as i32;
     let language = LanguageCode::from_byte(buf.get_u8());
@@ -31,13 +33,17 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
     let remark = read_text(&mut buf, total, "remark overruns the header")?;
 
     if buf.remaining() < 4 {
-        return Err(ProtocolError::InvalidBinaryHeader("ext section length missing"));
+        return Err(ProtocolError::InvalidBinaryHeader(
+            "ext section length missing",
+        ));
     }
     let ext_len = buf.get_i32();
     let ext_len = usize::try_from(ext_len)
         .map_err(|_| ProtocolError::InvalidBinaryHeader("negative ext section length"))?;
     if ext_len > buf.remaining() {
-        return Err(ProtocolError::InvalidBinaryHeader("ext section overruns the header"));
+        return Err(ProtocolError::InvalidBinaryHeader(
+            "ext section overruns the header",
+        ));
     }
     let ext_fields = if ext_len == 0 {
         None
@@ -46,7 +52,9 @@ pub fn decode(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
         let mut fields = ExtFields::new();
         while section.has_remaining() {
             if section.remaining() < 2 {
-                return Err(ProtocolError::InvalidBinaryHeader("truncated ext key length"));
+                return Err(ProtocolError::InvalidBinaryHeader(
+                    "truncated ext key length",
+                ));
             }
             let key_len = section.get_i16();
             let key_len = usize::try_from(key_len)

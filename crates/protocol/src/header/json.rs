@@ -253,10 +253,8 @@ mod tests {
 
     #[test]
     fn writes_the_java_request_header_of_the_reference_exactly() {
-        let mut cmd = RemotingCommand::request(
-            105,
-            Some([("topic", "TopicTest")].into_iter().collect()),
-        );
+        let mut cmd =
+            RemotingCommand::request(105, Some([("topic", "TopicTest")].into_iter().collect()));
         cmd.opaque = 1;
         assert_eq!(
             encoded(&cmd),
@@ -310,10 +308,22 @@ mod tests {
 
     #[test]
     fn rejects_non_json_and_non_object_headers() {
-        assert!(matches!(decode(b"{\"code\":"), Err(ProtocolError::InvalidJsonHeader(_))));
-        assert!(matches!(decode(b"[1,2]"), Err(ProtocolError::InvalidJsonHeader(_))));
-        assert!(matches!(decode(b"\xff\xfe"), Err(ProtocolError::InvalidJsonHeader(_))));
-        assert!(matches!(decode(br#"{"code":true}"#), Err(ProtocolError::InvalidJsonHeader(_))));
+        assert!(matches!(
+            decode(b"{\"code\":"),
+            Err(ProtocolError::InvalidJsonHeader(_))
+        ));
+        assert!(matches!(
+            decode(b"[1,2]"),
+            Err(ProtocolError::InvalidJsonHeader(_))
+        ));
+        assert!(matches!(
+            decode(b"\xff\xfe"),
+            Err(ProtocolError::InvalidJsonHeader(_))
+        ));
+        assert!(matches!(
+            decode(br#"{"code":true}"#),
+            Err(ProtocolError::InvalidJsonHeader(_))
+        ));
     }
 
     #[test]
