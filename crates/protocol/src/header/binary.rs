@@ -135,7 +135,9 @@ pub fn encode(command: &RemotingCommand, dst: &mut BytesMut) {
     dst.put_i32(0);
     if let Some(fields) = &command.ext_fields {
         for (k, v) in fields.iter() {
-            if k.is_empty() || v.is_empty() {
+            // Empty strings are nulls in this encoding; a key too long for its 16-bit
+            // length cannot be written at all (none of ours comes near).
+            if k.is_empty() || v.is_empty() || k.len() > i16::MAX as usize {
                 continue;
             }
             dst.put_i16(k.len() as i16);
