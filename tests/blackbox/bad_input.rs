@@ -15,7 +15,10 @@ fn unknown_code_gets_request_code_not_supported_and_the_connection_stays() {
     let mut c = server.client();
     let resp = c.call(request(99999, &[]));
     assert_eq!(resp.code, 3);
-    assert_eq!(resp.remark.as_deref(), Some(" request type 99999 not supported"));
+    assert_eq!(
+        resp.remark.as_deref(),
+        Some(" request type 99999 not supported")
+    );
     assert_eq!(c.call(route_query("t")).code, 17);
 }
 
@@ -28,7 +31,11 @@ fn missing_required_header_field_gets_system_error() {
     assert!(resp.remark.unwrap().contains("topic"));
     let resp = c.call(request(103, &[("brokerName", "b"), ("brokerId", "zero")]));
     assert_eq!(resp.code, 1);
-    assert_eq!(c.call(route_query("t")).code, 17, "still serving this connection");
+    assert_eq!(
+        c.call(route_query("t")).code,
+        17,
+        "still serving this connection"
+    );
 }
 
 #[test]
@@ -38,19 +45,41 @@ fn garbage_frames_close_only_their_own_connection() {
     assert_eq!(good.call(route_query("t")).code, 17);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("negative length", vec![0xFF, 0xFF, 0xFF, 0xF0, 0, 0, 0, 0]),
-        ("header longer than frame", vec![0, 0, 0, 6, 0, 0, 0, 99, b'{', b'}']),
-        ("unknown serialize type", vec![0, 0, 0, 6, 7, 0, 0, 2, b'{', b'}']),
-        ("invalid JSON header", vec![0, 0, 0, 6, 0, 0, 0, 2, b'{', b'x']),
-        ("invalid binary header", vec![0, 0, 0, 7, 1, 0, 0, 3, 0, 1, 2]),
-        ("HTTP/2 preface", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec()),
+        (
+            "header longer than frame",
+            vec![0, 0, 0, 6, 0, 0, 0, 99, b'{', b'}'],
+        ),
+        (
+            "unknown serialize type",
+            vec![0, 0, 0, 6, 7, 0, 0, 2, b'{', b'}'],
+        ),
+        (
+            "invalid JSON header",
+            vec![0, 0, 0, 6, 0, 0, 0, 2, b'{', b'x'],
+        ),
+        (
+            "invalid binary header",
+            vec![0, 0, 0, 7, 1, 0, 0, 3, 0, 1, 2],
+        ),
+        (
+            "HTTP/2 preface",
+            b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(),
+        ),
     ];
     for (what, bytes) in cases {
         let mut bad = server.client();
         // A valid request first, then garbage mid-stream.
         assert_eq!(bad.call(route_query("t")).code, 17);
         bad.send_raw(&bytes);
-        assert!(bad.closed_within(Duration::from_secs(3)), "{what}: connection closed");
-        assert_eq!(good.call(route_query("t")).code, 17, "{what}: other connection unaffected");
+        assert!(
+            bad.closed_within(Duration::from_secs(3)),
+            "{what}: connection closed"
+        );
+        assert_eq!(
+            good.call(route_query("t")).code,
+            17,
+            "{what}: other connection unaffected"
+        );
     }
 }
 
@@ -64,7 +93,10 @@ fn an_oversized_frame_is_refused_from_its_length_alone() {
     let mut good = server.client();
     let big = request(100, &[("namespace", "n"), ("key", "k")]).with_body(vec![b'x'; 70_000]);
     good.send(big);
-    assert!(good.closed_within(Duration::from_secs(3)), "a real frame over the limit closes too");
+    assert!(
+        good.closed_within(Duration::from_secs(3)),
+        "a real frame over the limit closes too"
+    );
     assert_eq!(server.client().call(route_query("t")).code, 17);
 }
 

@@ -18,7 +18,10 @@ fn a_registered_topic_is_routed_in_both_json_dialects() {
     let mut broker = server.client();
     let reg = broker.call(broker_a().register(&[("TopicA", 8, 6), ("TopicB", 4, 6)], 1));
     assert_eq!(reg.code, 0, "{:?}", reg.remark);
-    assert!(reg.ext_fields.is_some(), "the response header is present even when empty");
+    assert!(
+        reg.ext_fields.is_some(),
+        "the response header is present even when empty"
+    );
 
     let mut client = server.client();
     let route = route_of(&mut client, "TopicA").unwrap();
@@ -26,13 +29,22 @@ fn a_registered_topic_is_routed_in_both_json_dialects() {
     assert_eq!(route.queue_datas[0].broker_name, "broker-a");
     assert_eq!(route.queue_datas[0].read_queue_nums, 8);
     assert_eq!(route.queue_datas[0].perm, 6);
-    assert_eq!(route.broker_datas[0].broker_addrs.get(&0).map(String::as_str), Some("127.0.0.1:10911"));
+    assert_eq!(
+        route.broker_datas[0]
+            .broker_addrs
+            .get(&0)
+            .map(String::as_str),
+        Some("127.0.0.1:10911")
+    );
     assert_eq!(route.broker_datas[0].cluster, "DefaultCluster");
 
     // Version >= 401 (ours is 479): standard JSON with quoted keys.
     let standard = client.call(route_query("TopicA"));
     let text = String::from_utf8(standard.body.to_vec()).unwrap();
-    assert!(text.contains("\"brokerAddrs\":{\"0\":\"127.0.0.1:10911\"}"), "{text}");
+    assert!(
+        text.contains("\"brokerAddrs\":{\"0\":\"127.0.0.1:10911\"}"),
+        "{text}"
+    );
     assert!(text.contains("\"filterServerTable\":{}"), "{text}");
     assert!(text.contains("\"enableActingMaster\":false"), "{text}");
 
@@ -40,7 +52,10 @@ fn a_registered_topic_is_routed_in_both_json_dialects() {
     let mut old = route_query("TopicA");
     old.version = 63;
     let text = String::from_utf8(client.call(old.clone()).body.to_vec()).unwrap();
-    assert!(text.contains("\"brokerAddrs\":{0:\"127.0.0.1:10911\"}"), "{text}");
+    assert!(
+        text.contains("\"brokerAddrs\":{0:\"127.0.0.1:10911\"}"),
+        "{text}"
+    );
     // …unless it asks for standard JSON.
     let old = with_ext(old, "acceptStandardJsonOnly", Some("true"));
     let text = String::from_utf8(client.call(old).body.to_vec()).unwrap();
@@ -63,12 +78,18 @@ fn an_unknown_topic_is_topic_not_exist_with_the_java_remark() {
 fn cluster_info_lists_brokers_with_bare_integer_keys() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    c.call(broker_a().register(&[("T", 4, 6)], 1));
-    c.call(Broker::new("DefaultCluster", "broker-a", "127.0.0.1:10921", 1).register(&[("T", 4, 6)], 1));
+    c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
+    c.call(
+        Broker::new("DefaultCluster", "broker-a", "127.0.0.1:10921", 1)
+            .register(&[("T", 4, 6), ("T2", 4, 6)], 1),
+    );
     let resp = c.call(request(106, &[]));
     assert_eq!(resp.code, 0);
     let text = String::from_utf8(resp.body.to_vec()).unwrap();
-    assert!(text.contains("{0:\"127.0.0.1:10911\",1:\"127.0.0.1:10921\"}"), "{text}");
+    assert!(
+        text.contains("{0:\"127.0.0.1:10911\",1:\"127.0.0.1:10921\"}"),
+        "{text}"
+    );
     let info = ClusterInfo::from_json(&resp.body).unwrap();
     assert_eq!(info.cluster_addr_table["DefaultCluster"].len(), 1);
     assert_eq!(info.broker_addr_table["broker-a"].broker_addrs.len(), 2);
@@ -78,9 +99,9 @@ fn cluster_info_lists_brokers_with_bare_integer_keys() {
 fn a_slave_learns_its_master_addresses_from_the_register_reply() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    c.call(broker_a().register(&[("T", 4, 6)], 1));
+    c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     let slave = Broker::new("DefaultCluster", "broker-a", "127.0.0.1:10921", 1);
-    let resp = c.call(slave.register(&[("T", 4, 6)], 1));
+    let resp = c.call(slave.register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     assert_eq!(resp.code, 0);
     assert_eq!(resp.ext("masterAddr"), Some("127.0.0.1:10911"));
     assert_eq!(resp.ext("haServerAddr"), Some("127.0.0.1:109111"));
@@ -90,13 +111,28 @@ fn a_slave_learns_its_master_addresses_from_the_register_reply() {
 fn the_order_topic_config_is_returned_to_registering_brokers() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    assert_eq!(c.call(broker_a().register(&[("T", 4, 6)], 1)).body.len(), 0, "no namespace, no body");
-    c.call(request(100, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "T"), ("value", "broker-a:4")]));
+    assert_eq!(
+        c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1))
+            .body
+            .len(),
+        0,
+        "no namespace, no body"
+    );
+    c.call(request(
+        100,
+        &[
+            ("namespace", "ORDER_TOPIC_CONFIG"),
+            ("key", "T"),
+            ("value", "broker-a:4"),
+        ],
+    ));
     let body = eventually(Duration::from_secs(5), || {
-        !c.call(broker_a().register(&[("T", 4, 6)], 1)).body.is_empty()
+        !c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1))
+            .body
+            .is_empty()
     });
     assert!(body);
-    let resp = c.call(broker_a().register(&[("T", 4, 6)], 1));
+    let resp = c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     assert_eq!(&resp.body[..], br#"{"table":{"T":"broker-a:4"}}"#);
 }
 
@@ -115,7 +151,7 @@ fn query_data_version_reports_changes_and_the_stored_version() {
     assert_eq!((unknown.code, unknown.ext("changed")), (0, Some("true")));
     assert!(unknown.body.is_empty());
 
-    c.call(b.register(&[("T", 4, 6)], 7));
+    c.call(b.register(&[("T", 4, 6), ("T2", 4, 6)], 7));
     let same = DataVersion {
         state_version: 0,
         timestamp: 1_700_000_000_000,
@@ -133,7 +169,7 @@ fn query_data_version_reports_changes_and_the_stored_version() {
 fn unregister_removes_the_broker_and_its_topics() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    c.call(broker_a().register(&[("T", 4, 6)], 1));
+    c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     assert!(route_of(&mut c, "T").is_ok());
     let resp = c.call(broker_a().unregister());
     assert_eq!(resp.code, 0);
@@ -146,12 +182,18 @@ fn unregister_removes_the_broker_and_its_topics() {
 fn a_broker_is_removed_at_once_when_its_connection_closes() {
     let server = Server::start(&[]);
     let mut broker = server.client();
-    assert_eq!(broker.call(broker_a().register(&[("T", 4, 6)], 1)).code, 0);
+    assert_eq!(
+        broker
+            .call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1))
+            .code,
+        0
+    );
     let mut client = server.client();
     assert!(route_of(&mut client, "T").is_ok());
     drop(broker);
     assert!(
-        eventually(Duration::from_secs(2), || route_of(&mut client, "T") == Err(17)),
+        eventually(Duration::from_secs(2), || route_of(&mut client, "T")
+            == Err(17)),
         "route gone within a second or two of the close"
     );
 }
@@ -160,33 +202,57 @@ fn a_broker_is_removed_at_once_when_its_connection_closes() {
 fn a_silent_broker_expires_after_its_heartbeat_timeout_and_heartbeats_keep_it() {
     let server = Server::start(&["scanNotActiveBrokerInterval=200"]);
     let mut broker = server.client();
-    let reg = with_ext(broker_a().register(&[("T", 4, 6)], 1), "heartbeatTimeoutMillis", Some("1500"));
+    let reg = with_ext(
+        broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1),
+        "heartbeatTimeoutMillis",
+        Some("1500"),
+    );
     assert_eq!(broker.call(reg).code, 0);
 
     let hb = request(
         904,
-        &[("clusterName", "DefaultCluster"), ("brokerAddr", "127.0.0.1:10911"), ("brokerName", "broker-a")],
+        &[
+            ("clusterName", "DefaultCluster"),
+            ("brokerAddr", "127.0.0.1:10911"),
+            ("brokerName", "broker-a"),
+        ],
     );
     let mut client = server.client();
     for _ in 0..6 {
         std::thread::sleep(Duration::from_millis(500));
         assert_eq!(broker.call(hb.clone()).code, 0);
     }
-    assert!(route_of(&mut client, "T").is_ok(), "3 s of heartbeats outlived a 1.5 s timeout");
+    assert!(
+        route_of(&mut client, "T").is_ok(),
+        "3 s of heartbeats outlived a 1.5 s timeout"
+    );
     // Oneway heartbeats are processed and never answered.
     broker.send(hb.clone().oneway());
     // Now silence: expired within timeout + scan interval, and its connection is closed.
-    assert!(eventually(Duration::from_secs(5), || route_of(&mut client, "T") == Err(17)));
-    assert!(broker.closed_within(Duration::from_secs(2)), "the expired broker's connection is closed");
+    assert!(eventually(Duration::from_secs(5), || route_of(
+        &mut client,
+        "T"
+    ) == Err(17)));
+    assert!(
+        broker.closed_within(Duration::from_secs(2)),
+        "the expired broker's connection is closed"
+    );
 }
 
 #[test]
 fn a_bad_crc_is_refused_and_registers_nothing() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    let reg = with_ext(broker_a().register(&[("T", 4, 6)], 1), "bodyCrc32", Some("12345"));
+    let reg = with_ext(
+        broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1),
+        "bodyCrc32",
+        Some("12345"),
+    );
     let resp = c.call(reg);
-    assert_eq!((resp.code, resp.remark.as_deref()), (1, Some("crc32 not match")));
+    assert_eq!(
+        (resp.code, resp.remark.as_deref()),
+        (1, Some("crc32 not match"))
+    );
     assert_eq!(route_of(&mut c, "T"), Err(17));
 }
 
@@ -195,7 +261,7 @@ fn a_compressed_4x_registration_is_accepted() {
     use namesrv_protocol::body::RegisterBrokerBody;
     let server = Server::start(&[]);
     let mut c = server.client();
-    let json_reg = broker_a().register(&[("Zipped", 2, 6)], 1);
+    let json_reg = broker_a().register(&[("Zipped", 2, 6), ("Z2", 2, 6)], 1);
     let body = RegisterBrokerBody::decode(&json_reg.body, false, 409).unwrap();
     let zipped = body.encode_compressed(409);
     let crc = namesrv_protocol::body::body_crc32(&zipped).to_string();
@@ -226,11 +292,23 @@ fn a_garbled_register_body_is_a_system_error() {
 fn member_group_lists_the_group() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    c.call(broker_a().register(&[("T", 4, 6)], 1));
-    let resp = c.call(request(901, &[("clusterName", "DefaultCluster"), ("brokerName", "broker-a")]));
+    c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
+    let resp = c.call(request(
+        901,
+        &[
+            ("clusterName", "DefaultCluster"),
+            ("brokerName", "broker-a"),
+        ],
+    ));
     assert_eq!(resp.code, 0);
     let text = String::from_utf8(resp.body.to_vec()).unwrap();
-    assert!(text.starts_with("{\"brokerMemberGroup\":{\"brokerAddrs\":{0:\"127.0.0.1:10911\"}"), "{text}");
-    let empty = c.call(request(901, &[("clusterName", "DefaultCluster"), ("brokerName", "nobody")]));
+    assert!(
+        text.starts_with("{\"brokerMemberGroup\":{\"brokerAddrs\":{0:\"127.0.0.1:10911\"}"),
+        "{text}"
+    );
+    let empty = c.call(request(
+        901,
+        &[("clusterName", "DefaultCluster"), ("brokerName", "nobody")],
+    ));
     assert_eq!(empty.code, 0);
 }

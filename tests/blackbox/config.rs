@@ -45,16 +45,26 @@ fn black_listed_keys_are_refused_with_no_permission() {
     ] {
         let resp = c.call(request(318, &[]).with_body(body.as_bytes().to_vec()));
         assert_eq!(resp.code, 16, "{body}");
-        assert!(resp.remark.unwrap().contains("Can not update config in black list."));
+        assert!(resp
+            .remark
+            .unwrap()
+            .contains("Can not update config in black list."));
     }
-    assert!(config_text(&mut c).contains("enableTopicList=true\n"), "a refused update changes nothing");
+    assert!(
+        config_text(&mut c).contains("enableTopicList=true\n"),
+        "a refused update changes nothing"
+    );
 }
 
 #[test]
 fn print_config_and_load_a_java_properties_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("namesrv.properties");
-    std::fs::write(&file, "listenPort = 19999\nenableAllTopicList=false\nsomeFutureKey=1\n").unwrap();
+    std::fs::write(
+        &file,
+        "listenPort = 19999\nenableAllTopicList=false\nsomeFutureKey=1\n",
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_namesrv"))
         .arg("-c")
         .arg(&file)
@@ -65,6 +75,9 @@ fn print_config_and_load_a_java_properties_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("listenPort=19999\n"), "{text}");
     assert!(text.contains("enableAllTopicList=false\n"));
-    assert!(text.contains("someFutureKey=1\n"), "unknown keys are kept and shown");
+    assert!(
+        text.contains("someFutureKey=1\n"),
+        "unknown keys are kept and shown"
+    );
     assert!(text.contains(&format!("configStorePath={}\n", file.display())));
 }

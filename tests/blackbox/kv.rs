@@ -5,14 +5,16 @@ mod common;
 
 use common::{request, Server};
 use namesrv_protocol::body::{JsonBody, KvTable};
-use std::time::Duration;
 
 #[test]
 fn put_get_list_delete_with_java_answers() {
     let server = Server::start(&[]);
     let mut c = server.client();
 
-    let put = c.call(request(100, &[("namespace", "ns"), ("key", "k"), ("value", "v")]));
+    let put = c.call(request(
+        100,
+        &[("namespace", "ns"), ("key", "k"), ("value", "v")],
+    ));
     assert_eq!((put.code, put.remark.as_deref()), (0, None));
 
     let get = c.call(request(101, &[("namespace", "ns"), ("key", "k")]));
@@ -29,7 +31,10 @@ fn put_get_list_delete_with_java_answers() {
 
     let gone = c.call(request(101, &[("namespace", "ns"), ("key", "k")]));
     assert_eq!(gone.code, 22, "QUERY_NOT_FOUND");
-    assert_eq!(gone.remark.as_deref(), Some("No config item, Namespace: ns Key: k"));
+    assert_eq!(
+        gone.remark.as_deref(),
+        Some("No config item, Namespace: ns Key: k")
+    );
     assert_eq!(gone.ext("value"), None);
 
     // The namespace survives its last key, so listing it still succeeds (empty).
@@ -37,7 +42,10 @@ fn put_get_list_delete_with_java_answers() {
     assert_eq!(list.code, 0);
     let missing = c.call(request(219, &[("namespace", "nope")]));
     assert_eq!(missing.code, 22);
-    assert_eq!(missing.remark.as_deref(), Some("No config item, Namespace: nope"));
+    assert_eq!(
+        missing.remark.as_deref(),
+        Some("No config item, Namespace: nope")
+    );
 }
 
 #[test]
@@ -62,10 +70,24 @@ fn kv_survives_graceful_and_abrupt_restarts_in_the_java_file_format() {
     for i in 0..20 {
         let v = format!("v{i}");
         let k = format!("k{i}");
-        assert_eq!(c.call(request(100, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", &k), ("value", &v)])).code, 0);
+        assert_eq!(
+            c.call(request(
+                100,
+                &[
+                    ("namespace", "ORDER_TOPIC_CONFIG"),
+                    ("key", &k),
+                    ("value", &v)
+                ]
+            ))
+            .code,
+            0
+        );
     }
     let file = std::fs::read_to_string(server.kv_path()).unwrap();
-    assert!(file.starts_with("{\"configTable\":{\"ORDER_TOPIC_CONFIG\":{"), "{file}");
+    assert!(
+        file.starts_with("{\"configTable\":{\"ORDER_TOPIC_CONFIG\":{"),
+        "{file}"
+    );
 
     // SIGKILL right after acknowledged writes: every one of them is on disk.
     let dir = server.kill();
@@ -73,19 +95,40 @@ fn kv_survives_graceful_and_abrupt_restarts_in_the_java_file_format() {
     let mut c = server.client();
     for i in 0..20 {
         let k = format!("k{i}");
-        let resp = c.call(request(101, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", &k)]));
+        let resp = c.call(request(
+            101,
+            &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", &k)],
+        ));
         assert_eq!(resp.ext("value"), Some(format!("v{i}").as_str()));
     }
-    assert_eq!(c.call(request(102, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k0")])).code, 0);
+    assert_eq!(
+        c.call(request(
+            102,
+            &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k0")]
+        ))
+        .code,
+        0
+    );
     drop(c);
 
     let (status, dir) = server.terminate();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
     let server = Server::start_in(dir, &[]);
     let mut c = server.client();
-    assert_eq!(c.call(request(101, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k0")])).code, 22);
     assert_eq!(
-        c.call(request(101, &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k1")])).ext("value"),
+        c.call(request(
+            101,
+            &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k0")]
+        ))
+        .code,
+        22
+    );
+    assert_eq!(
+        c.call(request(
+            101,
+            &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "k1")]
+        ))
+        .ext("value"),
         Some("v1")
     );
 }
@@ -93,19 +136,38 @@ fn kv_survives_graceful_and_abrupt_restarts_in_the_java_file_format() {
 #[test]
 fn an_unwritable_kv_path_answers_an_error_and_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let blocker = dir.path().join("blocker");
-    std::fs::write(&blocker, b"a file where a directory should be").unwrap();
-    let kv = format!("kvConfigPath={}/kvConfig.json", blocker.display());
+    let parent = dir.path().join("sub");
+    let kv = format!("kvConfigPath={}/kvConfig.json", parent.display());
     let server = Server::start(&[&kv]);
+    // Where the KV directory should go, put a file: every write now fails (we run as root
+    // in CI, so permissions alone would not stop us).
+    std::fs::write(&parent, b"in the way").unwrap();
     let mut c = server.client();
-    let resp = c.call(request(100, &[("namespace", "ns"), ("key", "k"), ("value", "v")]));
+    let resp = c.call(request(
+        100,
+        &[("namespace", "ns"), ("key", "k"), ("value", "v")],
+    ));
     assert_eq!(resp.code, 1, "SYSTEM_ERROR");
     assert!(resp.remark.unwrap().contains("could not persist"));
     // Not acknowledged, so not visible either.
-    assert_eq!(c.call(request(101, &[("namespace", "ns"), ("key", "k")])).code, 22);
+    assert_eq!(
+        c.call(request(101, &[("namespace", "ns"), ("key", "k")]))
+            .code,
+        22
+    );
     // Routes are still served.
     assert_eq!(c.call(common::route_query("any")).code, 17);
-    std::thread::sleep(Duration::from_millis(10));
+    // Once the disk is usable again, writes succeed.
+    std::fs::remove_file(&parent).unwrap();
+    assert_eq!(
+        c.call(request(
+            100,
+            &[("namespace", "ns"), ("key", "k"), ("value", "v")]
+        ))
+        .code,
+        0
+    );
+    assert!(parent.join("kvConfig.json").exists());
 }
 
 #[test]

@@ -109,7 +109,10 @@ pub fn load(
     let merged: BTreeMap<String, String> = builder.build()?.try_deserialize()?;
 
     // The `config` crate may fold key case; restore the Java spelling of known keys.
-    let known: Vec<String> = NamesrvConfig::default().to_properties().into_keys().collect();
+    let known: Vec<String> = NamesrvConfig::default()
+        .to_properties()
+        .into_keys()
+        .collect();
     let mut config = NamesrvConfig::default();
     let mut pairs = Vec::with_capacity(merged.len());
     let mut unknown = BTreeMap::new();
@@ -152,7 +155,10 @@ mod tests {
 
     #[test]
     fn env_names_map_to_java_keys() {
-        assert_eq!(env_key_to_java("NAMESRV_LISTEN_PORT").as_deref(), Some("listenPort"));
+        assert_eq!(
+            env_key_to_java("NAMESRV_LISTEN_PORT").as_deref(),
+            Some("listenPort")
+        );
         assert_eq!(
             env_key_to_java("NAMESRV_SCAN_NOT_ACTIVE_BROKER_INTERVAL").as_deref(),
             Some("scanNotActiveBrokerInterval")
@@ -177,16 +183,26 @@ mod tests {
         let loaded = load(Some(&file), env, &overrides).unwrap();
         assert_eq!(loaded.config.listen_port, 10001, "env beats file");
         assert!(!loaded.config.enable_topic_list, "file beats defaults");
-        assert_eq!(loaded.config.scan_not_active_broker_interval, 2000, "flags beat all");
+        assert_eq!(
+            loaded.config.scan_not_active_broker_interval, 2000,
+            "flags beat all"
+        );
         assert_eq!(loaded.config.config_store_path, file.display().to_string());
-        assert!(loaded.unknown.keys().any(|k| k.eq_ignore_ascii_case("brokerIP1")));
-        assert_eq!(loaded.config.enable_all_topic_list, true);
+        assert!(loaded
+            .unknown
+            .keys()
+            .any(|k| k.eq_ignore_ascii_case("brokerIP1")));
+        assert!(loaded.config.enable_all_topic_list);
     }
 
     #[test]
     fn a_missing_file_and_a_bad_flag_are_errors() {
         assert!(matches!(
-            load(Some(Path::new("/nonexistent/namesrv.properties")), vec![], &[]),
+            load(
+                Some(Path::new("/nonexistent/namesrv.properties")),
+                vec![],
+                &[]
+            ),
             Err(LoadError::ReadFile { .. })
         ));
         assert!(parse_overrides(&["novalue".into()]).is_err());

@@ -28,7 +28,11 @@ use namesrv_protocol::SerializeType;
 use tracing::{error, info, warn};
 
 #[derive(Parser, Debug)]
-#[command(name = "namesrv", version, about = "RocketMQ name server (drop-in replacement)")]
+#[command(
+    name = "namesrv",
+    version,
+    about = "RocketMQ name server (drop-in replacement)"
+)]
 struct Cli {
     /// Java namesrv.properties file to load.
     #[arg(short = 'c', long = "configFile")]
@@ -66,7 +70,12 @@ impl Cli {
         };
         add("listenPort", self.listen_port.map(|p| p.to_string()));
         add("bindAddress", self.bind_address.clone());
-        add("kvConfigPath", self.kv_config_path.as_ref().map(|p| p.display().to_string()));
+        add(
+            "kvConfigPath",
+            self.kv_config_path
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        );
         add("logFormat", self.log_format.clone());
         Ok(out)
     }
@@ -75,7 +84,9 @@ impl Cli {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format.eq_ignore_ascii_case("json") {
         builder.json().init();
     } else {
@@ -202,6 +213,8 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         let addr = SocketAddr::new(ip, port);
         let listener = listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let mut signals =
+            ShutdownSignals::install().map_err(|e| format!("cannot watch signals: {e}"))?;
         let accept = actix::spawn(listener::serve(listener, handles, services, settings));
         info!(
             "The Name Server boot success. serializeType={}, address {bound}, version {}, started in {:?}",
@@ -210,7 +223,7 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
             started.elapsed()
         );
 
-        shutdown_signal().await;
+        signals.recv().await;
         info!("shutting down: no new connections");
         accept.abort();
         // Mailboxes are FIFO: once these answer, every request queued before them is done.
@@ -229,18 +242,26 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
     })
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            warn!(error = %e, "cannot watch SIGTERM");
-            std::future::pending::<()>().await;
-            return;
+/// SIGTERM and SIGINT, installed before the startup line so that a signal sent as soon as
+/// the server says it is up is handled gracefully rather than killing the process.
+struct ShutdownSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => info!("SIGTERM received"),
+            _ = self.int.recv() => info!("SIGINT received"),
         }
-    };
-    tokio::select! {
-        _ = term.recv() => info!("SIGTERM received"),
-        _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
     }
 }

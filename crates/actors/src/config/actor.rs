@@ -13,7 +13,9 @@ use tracing::{info, warn};
 
 use super::NamesrvConfig;
 use crate::durable_file::DurableFile;
-use crate::messages::{ConfigUpdateError, GetNamesrvConfig, UpdateNamesrvConfig, UpdateRuntimeFlags};
+use crate::messages::{
+    ConfigUpdateError, GetNamesrvConfig, UpdateNamesrvConfig, UpdateRuntimeFlags,
+};
 
 pub struct ConfigActor {
     config: NamesrvConfig,
@@ -68,7 +70,8 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
             return Err(ConfigUpdateError::BlackListed(key.clone()));
         }
         let mut updated = self.config.clone();
-        let applied = updated.apply_properties(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let applied =
+            updated.apply_properties(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mut extra = self.extra.clone();
         for key in &applied.unknown {
             // Like Java, only keys the configuration already holds are updated.
@@ -80,7 +83,10 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
         }
         let previous = std::mem::replace(&mut self.config, updated);
         let previous_extra = std::mem::replace(&mut self.extra, extra);
-        if let Err(e) = self.store.save(write_properties(&self.all_properties()).as_bytes()) {
+        if let Err(e) = self
+            .store
+            .save(write_properties(&self.all_properties()).as_bytes())
+        {
             self.config = previous;
             self.extra = previous_extra;
             return Err(ConfigUpdateError::Persist(format!(
@@ -89,7 +95,8 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
             )));
         }
         info!(keys = ?entries.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration updated");
-        self.route.do_send(UpdateRuntimeFlags(self.config.runtime_flags()));
+        self.route
+            .do_send(UpdateRuntimeFlags(self.config.runtime_flags()));
         Ok(())
     }
 }

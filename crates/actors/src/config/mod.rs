@@ -19,8 +19,12 @@ pub use actor::ConfigActor;
 /// Keys never changeable at run time, whatever `configBlackList` says: they name files or
 /// the black list itself. (A remote config update that rewrote file paths is how
 /// CVE-2023-37582 reached code execution on Java name servers.)
-pub const ALWAYS_BLACK_LISTED: [&str; 4] =
-    ["configBlackList", "configStorePath", "kvConfigPath", "rocketmqHome"];
+pub const ALWAYS_BLACK_LISTED: [&str; 4] = [
+    "configBlackList",
+    "configStorePath",
+    "kvConfigPath",
+    "rocketmqHome",
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -216,7 +220,9 @@ impl NamesrvConfig {
                 continue;
             };
             let parsed = match slot {
-                serde_json::Value::Bool(_) => Some(serde_json::Value::Bool(raw.eq_ignore_ascii_case("true"))),
+                serde_json::Value::Bool(_) => {
+                    Some(serde_json::Value::Bool(raw.eq_ignore_ascii_case("true")))
+                }
                 serde_json::Value::Number(_) => raw.parse::<i64>().ok().map(Into::into),
                 _ => Some(serde_json::Value::String(raw.to_owned())),
             };
@@ -260,7 +266,10 @@ mod tests {
         assert_eq!(props["unRegisterBrokerQueueCapacity"], "3000");
         assert_eq!(props["enableAllTopicList"], "true");
         assert_eq!(props["serverChannelMaxIdleTimeSeconds"], "120");
-        assert_eq!(props["configBlackList"], "configBlackList;configStorePath;kvConfigPath");
+        assert_eq!(
+            props["configBlackList"],
+            "configBlackList;configStorePath;kvConfigPath"
+        );
         assert!(props["kvConfigPath"].ends_with("/namesrv/kvConfig.json"));
     }
 
@@ -286,8 +295,10 @@ mod tests {
 
     #[test]
     fn black_list_always_holds_the_path_keys() {
-        let mut config = NamesrvConfig::default();
-        config.config_black_list = "listenPort; ".into();
+        let config = NamesrvConfig {
+            config_black_list: "listenPort; ".into(),
+            ..Default::default()
+        };
         let list = config.black_list();
         for key in ALWAYS_BLACK_LISTED {
             assert!(list.iter().any(|k| k == key));

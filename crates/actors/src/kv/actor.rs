@@ -11,9 +11,9 @@ use bytes::Bytes;
 use namesrv_protocol::body::{JsonBody, JsonDialect, KvTable};
 use tracing::{error, info};
 
-use crate::durable_file::DurableFile;
 use super::store::KvStore;
 use super::ORDER_TOPIC_CONFIG;
+use crate::durable_file::DurableFile;
 use crate::messages::{
     DeleteKvConfig, FlushKv, GetKvConfig, GetKvList, KvWriteError, OrderTopicConfigChanged,
     PutKvConfig,

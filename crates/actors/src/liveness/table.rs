@@ -109,7 +109,10 @@ mod tests {
         let mut table = LivenessTable::new();
         table.seen("a", t0, secs(120), ());
         table.seen("b", t0, secs(10), ());
-        assert!(table.expire(t0 + secs(10)).is_empty(), "exactly at the timeout is still live");
+        assert!(
+            table.expire(t0 + secs(10)).is_empty(),
+            "exactly at the timeout is still live"
+        );
         let expired = table.expire(t0 + secs(11));
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].0, "b");

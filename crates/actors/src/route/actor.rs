@@ -10,16 +10,14 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use bytes::Bytes;
-use namesrv_protocol::body::{
-    GetBrokerMemberGroupResponseBody, JsonBody, JsonDialect, KvTable,
-};
+use namesrv_protocol::body::{GetBrokerMemberGroupResponseBody, JsonBody, JsonDialect, KvTable};
 use tracing::{debug, info};
 
 use super::cache::RouteCache;
 use super::notify;
 use super::table::{
-    filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange,
-    RegisterOutcome, RouteConfig, RouteTable,
+    filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange, RegisterOutcome,
+    RouteConfig, RouteTable,
 };
 use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
@@ -174,12 +172,14 @@ impl Handler<ExpireBrokers> for RouteActor {
             .0
             .into_iter()
             .map(|key| {
-                self.table.unregistration_for(&key).unwrap_or(BrokerUnregistration {
-                    cluster_name: key.cluster_name,
-                    broker_addr: key.broker_addr,
-                    broker_name: String::new(),
-                    broker_id: 0,
-                })
+                self.table
+                    .unregistration_for(&key)
+                    .unwrap_or(BrokerUnregistration {
+                        cluster_name: key.cluster_name,
+                        broker_addr: key.broker_addr,
+                        broker_name: String::new(),
+                        broker_id: 0,
+                    })
             })
             .collect();
         self.unregister(batch);
@@ -190,7 +190,9 @@ impl Handler<QueryDataVersion> for RouteActor {
     type Result = MessageResult<QueryDataVersion>;
 
     fn handle(&mut self, msg: QueryDataVersion, _: &mut Self::Context) -> Self::Result {
-        let (changed, stored) = self.table.query_data_version(&msg.key, msg.version.as_ref());
+        let (changed, stored) = self
+            .table
+            .query_data_version(&msg.key, msg.version.as_ref());
         self.liveness.do_send(BrokerHeartbeat(msg.key));
         MessageResult(DataVersionReply {
             changed,
@@ -204,12 +206,15 @@ impl Handler<GetTopicRoute> for RouteActor {
 
     fn handle(&mut self, msg: GetTopicRoute, _: &mut Self::Context) -> Self::Result {
         if self.flags.need_wait_for_service
-            && self.started.elapsed() < Duration::from_secs(self.flags.wait_seconds_for_service.max(0) as u64)
+            && self.started.elapsed()
+                < Duration::from_secs(self.flags.wait_seconds_for_service.max(0) as u64)
         {
             return Err(RouteError::NotReady);
         }
         let not_found = || RouteError::TopicNotExist(msg.topic.clone());
-        let with_order_conf = |table: &RouteTable, order: &Option<BTreeMap<String, String>>, flags: &RuntimeFlags| {
+        let with_order_conf = |table: &RouteTable,
+                               order: &Option<BTreeMap<String, String>>,
+                               flags: &RuntimeFlags| {
             let mut route = table.topic_route(&msg.topic)?;
             if flags.order_message_enable {
                 route.order_topic_conf = order.as_ref().and_then(|o| o.get(&msg.topic).cloned());
@@ -263,7 +268,9 @@ impl Handler<GetTopicList> for RouteActor {
     fn handle(&mut self, msg: GetTopicList, _: &mut Self::Context) -> Self::Result {
         let flags = &self.flags;
         let list = match msg.0 {
-            TopicListQuery::All if !flags.enable_all_topic_list => return Err(RouteError::Disabled),
+            TopicListQuery::All if !flags.enable_all_topic_list => {
+                return Err(RouteError::Disabled)
+            }
             TopicListQuery::All => self.table.all_topics(),
             TopicListQuery::System => self.table.system_topics(),
             _ if !flags.enable_topic_list => return Err(RouteError::Disabled),
@@ -280,7 +287,8 @@ impl Handler<DeleteTopic> for RouteActor {
     type Result = ();
 
     fn handle(&mut self, msg: DeleteTopic, _: &mut Self::Context) {
-        self.table.delete_topic(&msg.topic, msg.cluster_name.as_deref());
+        self.table
+            .delete_topic(&msg.topic, msg.cluster_name.as_deref());
     }
 }
 

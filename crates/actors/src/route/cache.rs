@@ -56,7 +56,11 @@ impl RouteCache {
         encode: impl FnOnce() -> Option<Bytes>,
     ) -> Option<Bytes> {
         self.sync(version);
-        if let Some(hit) = self.routes.get_mut(topic).and_then(|e| e.slot(dialect).clone()) {
+        if let Some(hit) = self
+            .routes
+            .get_mut(topic)
+            .and_then(|e| e.slot(dialect).clone())
+        {
             return Some(hit);
         }
         let encoded = encode()?;
@@ -129,8 +133,17 @@ mod tests {
     #[test]
     fn cluster_info_is_cached_until_the_version_moves() {
         let mut cache = RouteCache::default();
-        assert_eq!(&cache.cluster_info((0, 0), || Bytes::from_static(b"a"))[..], b"a");
-        assert_eq!(&cache.cluster_info((0, 0), || Bytes::from_static(b"b"))[..], b"a");
-        assert_eq!(&cache.cluster_info((1, 0), || Bytes::from_static(b"c"))[..], b"c");
+        assert_eq!(
+            &cache.cluster_info((0, 0), || Bytes::from_static(b"a"))[..],
+            b"a"
+        );
+        assert_eq!(
+            &cache.cluster_info((0, 0), || Bytes::from_static(b"b"))[..],
+            b"a"
+        );
+        assert_eq!(
+            &cache.cluster_info((1, 0), || Bytes::from_static(b"c"))[..],
+            b"c"
+        );
     }
 }

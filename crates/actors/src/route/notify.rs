@@ -26,8 +26,11 @@ pub fn send_min_broker_id_change(change: MinBrokerIdChange) {
         offline_broker_addr: change.offline_broker_addr.clone(),
         ha_broker_addr: change.ha_broker_addr.clone(),
     };
-    let request = RemotingCommand::request(RequestCode::NOTIFY_MIN_BROKER_ID_CHANGE, Some(header.to_ext()))
-        .oneway();
+    let request = RemotingCommand::request(
+        RequestCode::NOTIFY_MIN_BROKER_ID_CHANGE,
+        Some(header.to_ext()),
+    )
+    .oneway();
     for addr in change.recipients {
         let request = request.clone();
         actix::spawn(async move {

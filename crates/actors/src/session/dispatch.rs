@@ -41,7 +41,10 @@ pub enum HandlerError {
 pub type HandlerResult = Result<RemotingCommand, HandlerError>;
 
 /// Handles one request and yields its response (the session drops it for oneway requests).
-pub fn dispatch(request: RemotingCommand, cx: RequestContext) -> LocalBoxFuture<'static, RemotingCommand> {
+pub fn dispatch(
+    request: RemotingCommand,
+    cx: RequestContext,
+) -> LocalBoxFuture<'static, RemotingCommand> {
     async move {
         let Some(code) = RequestCode::from_code(request.code) else {
             return not_supported(&request);
@@ -76,7 +79,8 @@ pub fn dispatch(request: RemotingCommand, cx: RequestContext) -> LocalBoxFuture<
         };
         result.unwrap_or_else(|e| {
             warn!(code = request.code, error = %e, "request failed");
-            RemotingCommand::response_to(&request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string())
+            RemotingCommand::response_to(&request, ResponseCode::SYSTEM_ERROR)
+                .with_remark(e.to_string())
         })
     }
     .boxed_local()

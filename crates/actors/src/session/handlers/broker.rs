@@ -21,18 +21,28 @@ use crate::session::dispatch::{success, HandlerResult, RequestContext};
 
 pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = RegisterBrokerRequestHeader::from_ext(request.ext_fields.as_ref())?;
-    if let Err(e @ BodyError::CrcMismatch { .. }) = check_body_crc32(&request.body, header.body_crc32) {
-        return Ok(RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()));
+    if let Err(e @ BodyError::CrcMismatch { .. }) =
+        check_body_crc32(&request.body, header.body_crc32)
+    {
+        return Ok(
+            RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+                .with_remark(e.to_string()),
+        );
     }
     // Decoding a large body happens here, on the connection's thread, not in the route owner.
     let (wrapper, filter_server_list) = match request.body() {
         Some(body) => {
             let decoded = RegisterBrokerBody::decode(body, header.compressed, request.version)
-                .map_err(|e| BodyError::Json(format!("Failed to decode RegisterBrokerBody: {e}")))?;
+                .map_err(|e| {
+                    BodyError::Json(format!("Failed to decode RegisterBrokerBody: {e}"))
+                })?;
             let filters = (request.version >= V3_0_11).then_some(decoded.filter_server_list);
             (decoded.topic_config_serialize_wrapper, filters)
         }
-        None => (Default::default(), (request.version >= V3_0_11).then(Vec::new)),
+        None => (
+            Default::default(),
+            (request.version >= V3_0_11).then(Vec::new),
+        ),
     };
     let registration = BrokerRegistration {
         cluster_name: header.cluster_name,
@@ -76,8 +86,10 @@ pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> Handler
         RegisterBrokerReply::Conflict => {
             success(request).with_ext_fields(RegisterBrokerResponseHeader::default().to_ext())
         }
-        RegisterBrokerReply::Refused => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
-            .with_remark("register broker failed"),
+        RegisterBrokerReply::Refused => {
+            RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+                .with_remark("register broker failed")
+        }
     })
 }
 
@@ -97,7 +109,10 @@ pub async fn unregister(request: &RemotingCommand, cx: &RequestContext) -> Handl
 
 pub async fn query_data_version(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = QueryDataVersionRequestHeader::from_ext(request.ext_fields.as_ref())?;
-    let version = request.body().map(|b| DataVersion::from_json(b)).transpose()?;
+    let version = request
+        .body()
+        .map(|b| DataVersion::from_json(b))
+        .transpose()?;
     let reply = cx
         .services
         .route
@@ -109,8 +124,12 @@ pub async fn query_data_version(request: &RemotingCommand, cx: &RequestContext) 
             version,
         })
         .await?;
-    let response = success(request)
-        .with_ext_fields(QueryDataVersionResponseHeader { changed: reply.changed }.to_ext());
+    let response = success(request).with_ext_fields(
+        QueryDataVersionResponseHeader {
+            changed: reply.changed,
+        }
+        .to_ext(),
+    );
     Ok(match reply.stored {
         Some(body) => response.with_body(body),
         None => response,

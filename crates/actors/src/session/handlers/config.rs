@@ -11,16 +11,27 @@ pub async fn update(request: &RemotingCommand, cx: &RequestContext) -> HandlerRe
         return Ok(success(request));
     };
     let Ok(text) = std::str::from_utf8(body) else {
-        return Ok(RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
-            .with_remark("string2Properties error"));
+        return Ok(
+            RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+                .with_remark("string2Properties error"),
+        );
     };
-    Ok(match cx.services.config.send(UpdateNamesrvConfig(text.to_owned())).await? {
-        Ok(()) => success(request),
-        Err(e @ ConfigUpdateError::BlackListed(_)) => {
-            RemotingCommand::response_to(request, ResponseCode::NO_PERMISSION).with_remark(e.to_string())
-        }
-        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()),
-    })
+    Ok(
+        match cx
+            .services
+            .config
+            .send(UpdateNamesrvConfig(text.to_owned()))
+            .await?
+        {
+            Ok(()) => success(request),
+            Err(e @ ConfigUpdateError::BlackListed(_)) => {
+                RemotingCommand::response_to(request, ResponseCode::NO_PERMISSION)
+                    .with_remark(e.to_string())
+            }
+            Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+                .with_remark(e.to_string()),
+        },
+    )
 }
 
 pub async fn get(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {

@@ -24,10 +24,19 @@ pub async fn put(request: &RemotingCommand, cx: &RequestContext) -> HandlerResul
     let Some(value) = header.value else {
         return Ok(success(request));
     };
-    let written = cx.services.kv.send(PutKvConfig { namespace, key, value }).await?;
+    let written = cx
+        .services
+        .kv
+        .send(PutKvConfig {
+            namespace,
+            key,
+            value,
+        })
+        .await?;
     Ok(match written {
         Ok(()) => success(request),
-        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()),
+        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+            .with_remark(e.to_string()),
     })
 }
 
@@ -45,9 +54,8 @@ pub async fn get(request: &RemotingCommand, cx: &RequestContext) -> HandlerResul
         })
         .await?;
     Ok(match found {
-        Some(value) => success(request).with_ext_fields(
-            GetKvConfigResponseHeader { value: Some(value) }.to_ext(),
-        ),
+        Some(value) => success(request)
+            .with_ext_fields(GetKvConfigResponseHeader { value: Some(value) }.to_ext()),
         None => RemotingCommand::response_to(request, ResponseCode::QUERY_NOT_FOUND)
             .with_remark(format!("No config item, Namespace: {namespace} Key: {key}"))
             .with_ext_fields(GetKvConfigResponseHeader { value: None }.to_ext()),
@@ -59,10 +67,15 @@ pub async fn delete(request: &RemotingCommand, cx: &RequestContext) -> HandlerRe
     let (Some(namespace), Some(key)) = (header.namespace, header.key) else {
         return Ok(namespace_or_key_is_null(request));
     };
-    let written = cx.services.kv.send(DeleteKvConfig { namespace, key }).await?;
+    let written = cx
+        .services
+        .kv
+        .send(DeleteKvConfig { namespace, key })
+        .await?;
     Ok(match written {
         Ok(()) => success(request),
-        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()),
+        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+            .with_remark(e.to_string()),
     })
 }
 

@@ -33,9 +33,11 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
     Ok(match answer {
         Ok(body) => success(request).with_body(body),
         Err(e @ RouteError::TopicNotExist(_)) => {
-            RemotingCommand::response_to(request, ResponseCode::TOPIC_NOT_EXIST).with_remark(e.to_string())
+            RemotingCommand::response_to(request, ResponseCode::TOPIC_NOT_EXIST)
+                .with_remark(e.to_string())
         }
-        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()),
+        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+            .with_remark(e.to_string()),
     })
 }
 

@@ -32,14 +32,24 @@ pub async fn change_write_perm(
         })
         .await?;
     let ext = if writable {
-        AddWritePermOfBrokerResponseHeader { add_topic_count: count }.to_ext()
+        AddWritePermOfBrokerResponseHeader {
+            add_topic_count: count,
+        }
+        .to_ext()
     } else {
-        WipeWritePermOfBrokerResponseHeader { wipe_topic_count: count }.to_ext()
+        WipeWritePermOfBrokerResponseHeader {
+            wipe_topic_count: count,
+        }
+        .to_ext()
     };
     Ok(success(request).with_ext_fields(ext))
 }
 
-pub async fn list(code: RequestCode, request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+pub async fn list(
+    code: RequestCode,
+    request: &RemotingCommand,
+    cx: &RequestContext,
+) -> HandlerResult {
     let query = match code {
         RequestCode::GET_TOPICS_BY_CLUSTER => TopicListQuery::ByCluster(
             GetTopicsByClusterRequestHeader::from_ext(request.ext_fields.as_ref())?.cluster,
@@ -52,7 +62,8 @@ pub async fn list(code: RequestCode, request: &RemotingCommand, cx: &RequestCont
     };
     Ok(match cx.services.route.send(GetTopicList(query)).await? {
         Ok(body) => success(request).with_body(body),
-        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR).with_remark(e.to_string()),
+        Err(e) => RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
+            .with_remark(e.to_string()),
     })
 }
 
