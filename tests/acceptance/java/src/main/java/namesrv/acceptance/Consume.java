@@ -1,0 +1,53 @@
+package namesrv.acceptance;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.MessageExt;
+
+/**
+ * Consumes TOPIC from its first offset until it has seen the COUNT distinct bodies
+ * "acceptance-0".."acceptance-(COUNT-1)", or fails after TIMEOUT seconds.
+ */
+public final class Consume {
+    public static void main(String[] args) throws Exception {
+        if (args.length != 5) {
+            System.err.println("usage: Consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS");
+            System.exit(2);
+        }
+        String namesrv = args[0];
+        String topic = args[1];
+        String group = args[2];
+        int count = Integer.parseInt(args[3]);
+        int timeout = Integer.parseInt(args[4]);
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        CountDownLatch done = new CountDownLatch(1);
+        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(group);
+        consumer.setNamesrvAddr(namesrv);
+        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        consumer.subscribe(topic, "*");
+        consumer.registerMessageListener((MessageListenerConcurrently) (msgs, context) -> {
+            for (MessageExt m : msgs) {
+                String body = new String(m.getBody(), StandardCharsets.UTF_8);
+                if (body.startsWith("acceptance-") && seen.add(body)) {
+                    System.out.println("received " + body + " from " + m.getBrokerName());
+                }
+            }
+            if (seen.size() >= count) {
+                done.countDown();
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        consumer.start();
+        boolean ok = done.await(timeout, TimeUnit.SECONDS);
+        consumer.shutdown();
+        System.out.println("RECEIVED " + seen.size() + "/" + count);
+        System.exit(ok ? 0 : 1);
+    }
+}

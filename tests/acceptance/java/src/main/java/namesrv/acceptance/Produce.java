@@ -1,0 +1,42 @@
+package namesrv.acceptance;
+
+import java.nio.charset.StandardCharsets;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.message.Message;
+
+/** Sends COUNT messages "acceptance-<i>" to TOPIC through the name server at NAMESRV. */
+public final class Produce {
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            System.err.println("usage: Produce NAMESRV TOPIC COUNT");
+            System.exit(2);
+        }
+        String namesrv = args[0];
+        String topic = args[1];
+        int count = Integer.parseInt(args[2]);
+        DefaultMQProducer producer = new DefaultMQProducer("acceptance_producer");
+        producer.setNamesrvAddr(namesrv);
+        producer.setSendMsgTimeout(5000);
+        producer.setRetryTimesWhenSendFailed(4);
+        producer.start();
+        int ok = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                Message msg = new Message(topic, "acceptance",
+                        ("acceptance-" + i).getBytes(StandardCharsets.UTF_8));
+                SendResult result = producer.send(msg);
+                System.out.println("sent " + i + " " + result.getSendStatus() + " "
+                        + result.getMessageQueue());
+                if (result.getSendStatus() == SendStatus.SEND_OK) {
+                    ok++;
+                }
+            }
+        } finally {
+            producer.shutdown();
+        }
+        System.out.println("SEND_OK " + ok + "/" + count);
+        System.exit(ok == count ? 0 : 1);
+    }
+}

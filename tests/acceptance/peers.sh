@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Real Apache RocketMQ peers (broker, client programs, mqadmin) for the acceptance tests.
+#
+#   peers.sh build                      resolve from Maven Central (cached in ~/.m2), compile
+#   peers.sh classpath                  print the classpath (after build)
+#   peers.sh broker NAMESRV DIR PORT [CLUSTER] [NAME] [ID]
+#                                       run a broker in the foreground (exec), store under DIR
+#   peers.sh produce NAMESRV TOPIC COUNT
+#   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
+#   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+java_dir="$here/java"
+cp_file="$java_dir/target/full-classpath.txt"
+
+client_jvm=(-Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
+            -Drocketmq.client.logUseSlf4j=false -Drocketmq.client.logLevel=WARN)
+
+classpath() {
+  [ -s "$cp_file" ] || { echo "peers.sh: run 'peers.sh build' first" >&2; exit 2; }
+  cat "$cp_file"
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  build)
+    cd "$java_dir"
+    mvn -q -B -DskipTests package dependency:build-classpath \
+        -Dmdep.outputFile=target/classpath.txt >&2
+    echo "$java_dir/target/classes:$(cat target/classpath.txt)" > "$cp_file"
+    ;;
+  classpath)
+    classpath
+    ;;
+  broker)
+    namesrv="$1"; dir="$2"; port="$3"
+    cluster="${4:-AcceptanceCluster}"; name="${5:-broker-acceptance}"; id="${6:-0}"
+    mkdir -p "$dir/store"
+    cat > "$dir/broker.conf" <<CONF
+brokerClusterName=$cluster
+brokerName=$name
+brokerId=$id
+namesrvAddr=$namesrv
+brokerIP1=127.0.0.1
+brokerIP2=127.0.0.1
+listenPort=$port
+haListenPort=$((port + 1))
+storePathRootDir=$dir/store
+storePathCommitLog=$dir/store/commitlog
+mappedFileSizeCommitLog=16777216
+mappedFileSizeConsumeQueue=60000
+autoCreateTopicEnable=true
+flushDiskType=ASYNC_FLUSH
+deleteWhen=04
+fileReservedTime=1
+diskMaxUsedSpaceRatio=95
+CONF
+    export ROCKETMQ_HOME="$dir"
+    exec java -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC \
+      -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
+      -cp "$(classpath)" org.apache.rocketmq.broker.BrokerStartup -c "$dir/broker.conf"
+    ;;
+  produce)
+    exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Produce "$@"
+    ;;
+  consume)
+    exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Consume "$@"
+    ;;
+  mqadmin)
+    exec java "${client_jvm[@]}" -cp "$(classpath)" \
+      org.apache.rocketmq.tools.command.MQAdminStartup "$@"
+    ;;
+  *)
+    sed -n '2,12p' "$0" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,170 @@
+//! Acceptance against real Apache RocketMQ 5.x peers from Maven Central: a broker
+//! registers with our server, `mqadmin` creates a topic on it, a Java producer sends and a
+//! Java consumer receives through routes we serve, and when the broker is killed its route
+//! disappears. Needs Java 17 and Maven; downloads are cached in ~/.m2.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{eventually, request, route_of, Server};
+use namesrv_protocol::body::{ClusterInfo, JsonBody};
+
+const CLUSTER: &str = "AcceptanceCluster";
+const BROKER: &str = "broker-acceptance";
+const TOPIC: &str = "AcceptanceTopic";
+
+fn peers_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
+}
+
+fn peers(args: &[&str]) -> Output {
+    let out = Command::new("bash")
+        .arg(peers_script())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run peers.sh");
+    let log = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .filter(|l| !l.contains("|-INFO"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    eprintln!(
+        "peers.sh {args:?} -> {}\n{}\n{}",
+        out.status,
+        log(&out.stdout),
+        log(&out.stderr)
+    );
+    out
+}
+
+/// A port p with p-2 (the broker's fast port), p and p+1 (HA) free on loopback.
+fn free_broker_port() -> u16 {
+    for _ in 0..200 {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let p = l.local_addr().unwrap().port();
+        drop(l);
+        if !(2048..60000).contains(&p) {
+            continue;
+        }
+        if [p - 2, p, p + 1]
+            .iter()
+            .all(|q| TcpListener::bind(("127.0.0.1", *q)).is_ok())
+        {
+            return p;
+        }
+    }
+    panic!("no free port triple");
+}
+
+/// The broker process, SIGKILLed when dropped.
+struct BrokerProcess(Child);
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn broker_registered(server: &Server) -> bool {
+    let resp = server.client().call(request(106, &[]));
+    ClusterInfo::from_json(&resp.body)
+        .map(|info| info.broker_addr_table.contains_key(BROKER))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_real_broker_producer_and_consumer_work_through_our_name_server() {
+    let build = peers(&["build"]);
+    assert!(
+        build.status.success(),
+        "peers build (Java 17 + Maven needed)"
+    );
+
+    let server = Server::start(&["scanNotActiveBrokerInterval=1000"]);
+    let ns = server.addr.clone();
+    let work = tempfile::tempdir().unwrap();
+    let port = free_broker_port();
+    let log = std::fs::File::create(work.path().join("broker.out")).unwrap();
+    let broker_dir = work.path().join("broker");
+    let child = Command::new("bash")
+        .arg(peers_script())
+        .args([
+            "broker",
+            &ns,
+            broker_dir.to_str().unwrap(),
+            &port.to_string(),
+            CLUSTER,
+            BROKER,
+        ])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start broker");
+    let mut broker = BrokerProcess(child);
+
+    let started = Instant::now();
+    assert!(
+        eventually(Duration::from_secs(120), || broker_registered(&server)),
+        "the broker registered with us; its output:\n{}",
+        std::fs::read_to_string(work.path().join("broker.out")).unwrap_or_default()
+    );
+    eprintln!("broker registered after {:?}", started.elapsed());
+
+    let cluster_list = peers(&["mqadmin", "clusterList", "-n", &ns]);
+    assert!(cluster_list.status.success());
+    assert!(String::from_utf8_lossy(&cluster_list.stdout).contains(BROKER));
+
+    let create = peers(&[
+        "mqadmin",
+        "updateTopic",
+        "-n",
+        &ns,
+        "-c",
+        CLUSTER,
+        "-t",
+        TOPIC,
+    ]);
+    assert!(create.status.success(), "mqadmin updateTopic");
+    let mut client = server.client();
+    assert!(
+        eventually(Duration::from_secs(30), || route_of(&mut client, TOPIC)
+            .map(|r| r
+                .queue_datas
+                .iter()
+                .any(|q| q.broker_name == BROKER && q.write_queue_nums == 8))
+            .unwrap_or(false)),
+        "the broker's incremental registration put the new topic in our routes"
+    );
+    let route = peers(&["mqadmin", "topicRoute", "-n", &ns, "-t", TOPIC]);
+    assert!(route.status.success());
+    assert!(String::from_utf8_lossy(&route.stdout).contains(&format!("127.0.0.1:{port}")));
+
+    let produce = peers(&["produce", &ns, TOPIC, "3"]);
+    assert!(
+        produce.status.success(),
+        "the Java producer sent 3 messages via our routes"
+    );
+    let consume = peers(&["consume", &ns, TOPIC, "acceptance_group", "3", "90"]);
+    assert!(consume.status.success(), "the Java consumer received all 3");
+
+    // SIGKILL: the broker's connection drops and its route goes with it at once.
+    let _ = broker.0.kill();
+    let _ = broker.0.wait();
+    let killed = Instant::now();
+    assert!(
+        eventually(Duration::from_secs(10), || route_of(&mut client, TOPIC)
+            == Err(17)),
+        "the killed broker's route disappeared"
+    );
+    eprintln!("route gone {:?} after SIGKILL", killed.elapsed());
+    assert!(!broker_registered(&server));
+}
