@@ -8,6 +8,7 @@
 #   peers.sh produce NAMESRV TOPIC COUNT
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
+#   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 java_dir="$here/java"
@@ -70,8 +71,16 @@ CONF
     exec java "${client_jvm[@]}" -cp "$(classpath)" \
       org.apache.rocketmq.tools.command.MQAdminStartup "$@"
     ;;
+  javansrv)
+    dir="$1"; port="$2"
+    mkdir -p "$dir"
+    printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kvConfig.json\n' "$port" "$dir" > "$dir/namesrv.properties"
+    export ROCKETMQ_HOME="$dir"
+    exec java -Xms256m -Xmx256m -XX:+UseSerialGC -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
+      -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
+    ;;
   *)
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,13p' "$0" >&2
     exit 2
     ;;
 esac
