@@ -172,6 +172,14 @@ impl Client {
         request.opaque
     }
 
+    /// Sends `request` and reports a write error instead of panicking (for requests the
+    /// server is expected to cut off).
+    pub fn try_send(&mut self, mut request: RemotingCommand) -> std::io::Result<()> {
+        request.serialize_type = self.encoding;
+        let frame = encode_frame(&request).expect("encode");
+        self.stream.write_all(&frame)
+    }
+
     /// Reads the next frame; `None` when the server closed the connection.
     pub fn read(&mut self) -> Option<RemotingCommand> {
         loop {
