@@ -207,4 +207,13 @@ mod tests {
         ));
         assert!(parse_overrides(&["novalue".into()]).is_err());
     }
+
+    #[test]
+    fn the_shipped_example_config_uses_only_known_keys() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/namesrv.properties");
+        let loaded = load(Some(&file), vec![], &[]).unwrap();
+        assert!(loaded.unknown.is_empty(), "{:?}", loaded.unknown);
+        assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
+        assert_eq!(loaded.config.log_format, "json");
+    }
 }
