@@ -187,3 +187,39 @@ fn a_returning_master_makes_us_notify_the_slaves_of_the_new_minimum_broker_id() 
     let info = ClusterInfo::from_json(&c.call(request(106, &[])).body).unwrap();
     assert_eq!(info.broker_addr_table["grp"].broker_addrs.len(), 2);
 }
+
+#[test]
+fn ten_thousand_brokers_expiring_at_once_do_not_stop_route_answers() {
+    let server = Server::start(&["scanNotActiveBrokerInterval=200"]);
+    let mut brokers = server.client();
+    // One connection registers 10,000 broker groups, each with a 1.5 s heartbeat timeout,
+    // pipelined (all sent, then all answers read).
+    let n = 10_000;
+    for i in 0..n {
+        let b = Broker::new(
+            "c",
+            &format!("b{i}"),
+            &format!("127.0.0.1:{}", 20_000 + i),
+            0,
+        );
+        let reg = b.register(&[("Shared", 1, 6), ("Other", 1, 6)], 1);
+        brokers.send(with_ext(reg, "heartbeatTimeoutMillis", Some("1500")));
+    }
+    for _ in 0..n {
+        assert_eq!(brokers.read().expect("register answer").code, 0);
+    }
+    let mut client = server.client();
+    let route = route_of(&mut client, "Shared").unwrap();
+    assert_eq!(route.broker_datas.len(), n as usize);
+
+    // While they all expire in one scan, route queries keep being answered.
+    let mut answered = 0;
+    let gone = eventually(Duration::from_secs(20), || {
+        answered += 1;
+        route_of(&mut client, "Shared") == Err(17)
+    });
+    assert!(gone, "all 10,000 expired");
+    assert!(answered > 1);
+    let info = ClusterInfo::from_json(&client.call(request(106, &[])).body).unwrap();
+    assert!(info.broker_addr_table.is_empty());
+}
