@@ -163,3 +163,70 @@ fn sigterm_stops_the_server_cleanly() {
     let (status, _dir) = server.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn connections_past_the_limit_are_closed_and_the_rest_keep_working() {
+    let server = Server::start(&["maxConnections=3"]);
+    let mut kept: Vec<common::Client> = (0..3).map(|_| server.client()).collect();
+    for c in &mut kept {
+        assert_eq!(c.call(route_query("t")).code, 17);
+    }
+    let mut extra = server.client();
+    assert!(
+        extra.closed_within(Duration::from_secs(3)),
+        "the 4th connection is closed"
+    );
+    assert_eq!(
+        kept[0].call(route_query("t")).code,
+        17,
+        "the first three are unaffected"
+    );
+    // A slot freed by a closing connection is available again.
+    drop(kept.pop());
+    assert!(common::eventually(Duration::from_secs(5), || {
+        let mut again = server.client();
+        again
+            .stream
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let opaque = again.send(route_query("t"));
+        matches!(again.read(), Some(r) if r.opaque == opaque)
+    }));
+}
+
+#[test]
+fn a_pipelining_peer_past_its_in_flight_limit_gets_system_busy_not_a_queue() {
+    let server = Server::start(&["maxInFlightPerConnection=1"]);
+    let mut c = server.client();
+    let n = 50;
+    let mut frames = Vec::new();
+    for i in 0..n {
+        let k = format!("k{i}");
+        let mut put = request(100, &[("namespace", "ns"), ("key", &k), ("value", "v")]);
+        put.opaque = i + 1;
+        frames.extend_from_slice(&encode_frame(&put).unwrap());
+    }
+    // All 50 in one write: the session sees them before the first KV write completes.
+    c.send_raw(&frames);
+    let (mut ok, mut busy) = (0, 0);
+    for _ in 0..n {
+        let resp = c.read().expect("every request is answered");
+        match resp.code {
+            0 => ok += 1,
+            2 => {
+                assert_eq!(
+                    resp.remark.as_deref(),
+                    Some("[OVERLOAD]system busy, start flow control for a while")
+                );
+                busy += 1
+            }
+            other => panic!("unexpected code {other}"),
+        }
+    }
+    assert!(ok >= 1 && busy >= 1, "ok {ok}, busy {busy}");
+    assert_eq!(
+        c.call(route_query("t")).code,
+        17,
+        "the connection is still usable"
+    );
+}

@@ -5,10 +5,11 @@
 //! all happen on one thread and the work of many connections is spread over the cores.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use actix::prelude::*;
-use namesrv_actors::session::{Session, SessionSettings};
+use namesrv_actors::session::{ConnectionSlot, Session, SessionSettings};
 use namesrv_actors::Services;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tracing::{debug, warn};
@@ -27,13 +28,16 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Accepts until the task is dropped.
+/// Accepts until the task is dropped. Past `max_connections` open connections, a new one is
+/// closed at once (and logged), so a connection flood cannot exhaust memory or descriptors.
 pub async fn serve(
     listener: TcpListener,
     workers: Vec<ArbiterHandle>,
     services: Services,
     settings: SessionSettings,
+    max_connections: usize,
 ) {
+    let open = Arc::new(AtomicUsize::new(0));
     let mut next = 0usize;
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -44,6 +48,11 @@ pub async fn serve(
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
+        };
+        let Some(slot) = ConnectionSlot::try_take(&open, max_connections) else {
+            warn!(%peer, max_connections, "connection refused: too many open connections");
+            drop(stream);
+            continue;
         };
         let _ = stream.set_nodelay(true);
         let std_stream = match stream.into_std() {
@@ -60,7 +69,7 @@ pub async fn serve(
         worker.spawn(async move {
             match TcpStream::from_std(std_stream) {
                 Ok(stream) => {
-                    Session::start(stream, peer, id, services, settings);
+                    Session::start(stream, peer, id, services, settings, Some(slot));
                 }
                 Err(e) => debug!(%peer, error = %e, "connection lost during hand-over"),
             }

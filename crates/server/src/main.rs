@@ -167,7 +167,9 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         reply_encoding: reply_encoding(&encoding)?,
         idle_timeout: (cfg.server_channel_max_idle_time_seconds > 0)
             .then(|| Duration::from_secs(cfg.server_channel_max_idle_time_seconds as u64)),
+        max_in_flight: cfg.max_in_flight_per_connection.max(1) as usize,
     };
+    let max_connections = cfg.max_connections.max(1) as usize;
     let io_threads = match cfg.io_threads {
         n if n > 0 => n as usize,
         _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -215,7 +217,13 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
         let mut signals =
             ShutdownSignals::install().map_err(|e| format!("cannot watch signals: {e}"))?;
-        let accept = actix::spawn(listener::serve(listener, handles, services, settings));
+        let accept = actix::spawn(listener::serve(
+            listener,
+            handles,
+            services,
+            settings,
+            max_connections,
+        ));
         info!(
             "The Name Server boot success. serializeType={}, address {bound}, version {}, started in {:?}",
             encoding.to_ascii_uppercase(),

@@ -80,6 +80,10 @@ pub struct NamesrvConfig {
     pub io_threads: i64,
     /// `human` or `json` log lines.
     pub log_format: String,
+    /// Open connections at most; more are closed as soon as they are accepted.
+    pub max_connections: i64,
+    /// Requests of one connection in progress at most; more get SYSTEM_BUSY.
+    pub max_in_flight_per_connection: i64,
 }
 
 impl Default for NamesrvConfig {
@@ -130,6 +134,8 @@ impl Default for NamesrvConfig {
             serialize_type: "REQUEST".into(),
             io_threads: 0,
             log_format: "human".into(),
+            max_connections: 50_000,
+            max_in_flight_per_connection: 1024,
         }
     }
 }

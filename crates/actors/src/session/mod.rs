@@ -14,10 +14,13 @@ pub mod dispatch;
 mod handlers;
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::io::{FramedWrite, WriteHandler};
 use actix::prelude::*;
+use namesrv_protocol::code::ResponseCode;
 use namesrv_protocol::{ProtocolError, RemotingCodec, RemotingCommand, SerializeType};
 use tokio::io::WriteHalf;
 use tokio::net::TcpStream;
@@ -44,6 +47,33 @@ pub struct SessionSettings {
     pub reply_encoding: ReplyEncoding,
     /// Close after this long with no reads and no writes (`serverChannelMaxIdleTimeSeconds`).
     pub idle_timeout: Option<Duration>,
+    /// Requests of one connection handled at once; beyond it, SYSTEM_BUSY (Java's overload
+    /// answer), so one pipelining peer cannot queue unbounded work.
+    pub max_in_flight: usize,
+}
+
+/// Java's remark for an overload answer; clients know to back off on it.
+const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a while";
+
+/// Held by a session for its lifetime; counts open connections for the listener's limit.
+#[derive(Debug)]
+pub struct ConnectionSlot(Arc<AtomicUsize>);
+
+impl ConnectionSlot {
+    /// Takes a slot if fewer than `max` are taken.
+    pub fn try_take(open: &Arc<AtomicUsize>, max: usize) -> Option<ConnectionSlot> {
+        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| ConnectionSlot(open.clone()))
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 pub struct Session {
@@ -53,6 +83,8 @@ pub struct Session {
     services: Services,
     settings: SessionSettings,
     last_activity: Instant,
+    in_flight: usize,
+    _slot: Option<ConnectionSlot>,
 }
 
 impl Session {
@@ -63,6 +95,7 @@ impl Session {
         id: ConnectionId,
         services: Services,
         settings: SessionSettings,
+        slot: Option<ConnectionSlot>,
     ) -> Addr<Session> {
         Session::create(move |ctx| {
             let (read, write) = tokio::io::split(stream);
@@ -75,6 +108,8 @@ impl Session {
                 services,
                 settings,
                 last_activity: Instant::now(),
+                in_flight: 0,
+                _slot: slot,
             }
         })
     }
@@ -129,6 +164,15 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         }
         let encoding = request.serialize_type;
         let oneway = request.is_oneway();
+        if self.in_flight >= self.settings.max_in_flight {
+            if !oneway {
+                let busy = RemotingCommand::response_to(&request, ResponseCode::SYSTEM_BUSY)
+                    .with_remark(OVERLOAD_REMARK);
+                self.write(busy, encoding);
+            }
+            return;
+        }
+        self.in_flight += 1;
         let context = dispatch::RequestContext {
             services: self.services.clone(),
             connection: self.id,
@@ -136,6 +180,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         };
         let fut = dispatch::dispatch(request, context);
         ctx.spawn(fut.into_actor(self).map(move |response, act, _| {
+            act.in_flight -= 1;
             if !oneway {
                 act.write(response, encoding);
             }
