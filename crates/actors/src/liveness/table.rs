@@ -7,9 +7,6 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::time::{Duration, Instant};
 
-/// Java's default broker expiry when a registration names no timeout.
-pub const DEFAULT_BROKER_TIMEOUT: Duration = Duration::from_millis(120_000);
-
 #[derive(Debug)]
 struct Entry<H> {
     last_seen: Instant,

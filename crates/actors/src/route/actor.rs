@@ -17,7 +17,7 @@ use super::cache::RouteCache;
 use super::notify;
 use super::table::{
     filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange, RegisterOutcome,
-    RouteConfig, RouteTable,
+    RouteConfig, RouteTable, DEFAULT_HEARTBEAT_TIMEOUT_MILLIS,
 };
 use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
@@ -112,7 +112,7 @@ impl Handler<RegisterBroker> for RouteActor {
         let timeout = Duration::from_millis(
             reg.heartbeat_timeout_millis
                 .filter(|t| *t > 0)
-                .unwrap_or(120_000) as u64,
+                .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS) as u64,
         );
         debug!(cluster = %reg.cluster_name, broker = %reg.broker_name, addr = %reg.broker_addr, id = reg.broker_id, "register broker");
         let reply = match self.table.register_broker(reg) {
