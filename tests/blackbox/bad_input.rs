@@ -230,3 +230,42 @@ fn a_pipelining_peer_past_its_in_flight_limit_gets_system_busy_not_a_queue() {
         "the connection is still usable"
     );
 }
+
+#[test]
+fn a_frame_dripped_too_slowly_closes_that_connection() {
+    let server = Server::start(&["frameReadTimeoutMillis=1000"]);
+    let mut slow = server.client();
+    let frame = encode_frame(&route_query("t")).unwrap();
+    let mut good = server.client();
+    let started = std::time::Instant::now();
+    // One byte every 300 ms: never idle, never finished.
+    let mut closed = false;
+    for byte in frame.iter().take(20) {
+        if slow.try_send_raw(&[*byte]).is_err() {
+            closed = true;
+            break;
+        }
+        assert_eq!(
+            good.call(route_query("t")).code,
+            17,
+            "others are served meanwhile"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(
+        closed || slow.closed_within(Duration::from_secs(3)),
+        "the slow frame's connection is closed"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn an_idle_connection_is_closed_after_the_idle_timeout() {
+    let server = Server::start(&["serverChannelMaxIdleTimeSeconds=1"]);
+    let mut idle = server.client();
+    assert_eq!(idle.call(route_query("t")).code, 17);
+    assert!(
+        idle.closed_within(Duration::from_secs(4)),
+        "closed after ~1 s of silence"
+    );
+}

@@ -168,6 +168,8 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         idle_timeout: (cfg.server_channel_max_idle_time_seconds > 0)
             .then(|| Duration::from_secs(cfg.server_channel_max_idle_time_seconds as u64)),
         max_in_flight: cfg.max_in_flight_per_connection.max(1) as usize,
+        frame_deadline: (cfg.frame_read_timeout_millis > 0)
+            .then(|| Duration::from_millis(cfg.frame_read_timeout_millis as u64)),
     };
     let max_connections = cfg.max_connections.max(1) as usize;
     let io_threads = match cfg.io_threads {

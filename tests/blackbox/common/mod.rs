@@ -158,6 +158,11 @@ impl Client {
         }
     }
 
+    /// Writes raw bytes, reporting a write error (for connections the server may cut).
+    pub fn try_send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
     }

@@ -84,6 +84,8 @@ pub struct NamesrvConfig {
     pub max_connections: i64,
     /// Requests of one connection in progress at most; more get SYSTEM_BUSY.
     pub max_in_flight_per_connection: i64,
+    /// A frame must arrive whole within this many ms of its first byte (0 = no limit).
+    pub frame_read_timeout_millis: i64,
 }
 
 impl Default for NamesrvConfig {
@@ -136,6 +138,7 @@ impl Default for NamesrvConfig {
             log_format: "human".into(),
             max_connections: 50_000,
             max_in_flight_per_connection: 1024,
+            frame_read_timeout_millis: 60_000,
         }
     }
 }

@@ -10,12 +10,14 @@
 //! that costs this peer only. When the connection ends for any reason, the route owner is
 //! told, and unregisters whatever broker registered over it.
 
+mod codec;
 pub mod dispatch;
 mod handlers;
+mod slot;
+
+pub use slot::ConnectionSlot;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::io::{FramedWrite, WriteHandler};
@@ -47,6 +49,10 @@ pub struct SessionSettings {
     pub reply_encoding: ReplyEncoding,
     /// Close after this long with no reads and no writes (`serverChannelMaxIdleTimeSeconds`).
     pub idle_timeout: Option<Duration>,
+    /// A frame must arrive whole within this long once its first byte came (slow-drip
+    /// peers that never finish a frame would otherwise hold the connection forever, since
+    /// each byte resets the idle timer).
+    pub frame_deadline: Option<Duration>,
     /// Requests of one connection handled at once; beyond it, SYSTEM_BUSY (Java's overload
     /// answer), so one pipelining peer cannot queue unbounded work.
     pub max_in_flight: usize,
@@ -54,27 +60,6 @@ pub struct SessionSettings {
 
 /// Java's remark for an overload answer; clients know to back off on it.
 const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a while";
-
-/// Held by a session for its lifetime; counts open connections for the listener's limit.
-#[derive(Debug)]
-pub struct ConnectionSlot(Arc<AtomicUsize>);
-
-impl ConnectionSlot {
-    /// Takes a slot if fewer than `max` are taken.
-    pub fn try_take(open: &Arc<AtomicUsize>, max: usize) -> Option<ConnectionSlot> {
-        open.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-            (n < max).then_some(n + 1)
-        })
-        .ok()
-        .map(|_| ConnectionSlot(open.clone()))
-    }
-}
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
-}
 
 pub struct Session {
     id: ConnectionId,
@@ -84,6 +69,7 @@ pub struct Session {
     settings: SessionSettings,
     last_activity: Instant,
     in_flight: usize,
+    partial_frame: codec::PartialFrameClock,
     _slot: Option<ConnectionSlot>,
 }
 
@@ -100,7 +86,11 @@ impl Session {
         Session::create(move |ctx| {
             let (read, write) = tokio::io::split(stream);
             let codec = RemotingCodec::new(settings.max_frame_length);
-            ctx.add_stream(FramedRead::new(read, codec.clone()));
+            let partial_frame = codec::PartialFrameClock::default();
+            ctx.add_stream(FramedRead::new(
+                read,
+                codec::TimedDecoder::new(codec.clone(), partial_frame.clone()),
+            ));
             Session {
                 id,
                 peer,
@@ -109,6 +99,7 @@ impl Session {
                 settings,
                 last_activity: Instant::now(),
                 in_flight: 0,
+                partial_frame,
                 _slot: slot,
             }
         })
@@ -129,11 +120,14 @@ impl Actor for Session {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         debug!(peer = %self.peer, id = self.id, "connection opened");
-        if let Some(idle) = self.settings.idle_timeout {
-            let tick = (idle / 4).max(Duration::from_millis(100));
-            ctx.run_interval(tick, move |act, ctx| {
-                if act.last_activity.elapsed() > idle {
+        let (idle, deadline) = (self.settings.idle_timeout, self.settings.frame_deadline);
+        if idle.is_some() || deadline.is_some() {
+            ctx.run_interval(Duration::from_secs(1), move |act, ctx| {
+                if idle.is_some_and(|idle| act.last_activity.elapsed() > idle) {
                     debug!(peer = %act.peer, "closing idle connection");
+                    ctx.stop();
+                } else if deadline.is_some_and(|d| act.partial_frame.waiting_longer_than(d)) {
+                    warn!(peer = %act.peer, "closing connection: a frame arrives too slowly");
                     ctx.stop();
                 }
             });
