@@ -1,21 +1,49 @@
 #!/usr/bin/env bash
 # Real Apache RocketMQ peers (broker, client programs, mqadmin) for the acceptance tests.
+# ROCKETMQ_LINE=5 (default: 5.3.3, java/) or ROCKETMQ_LINE=4 (4.9.7, java49/) picks the line.
 #
 #   peers.sh build                      resolve from Maven Central (cached in ~/.m2), compile
 #   peers.sh classpath                  print the classpath (after build)
 #   peers.sh broker NAMESRV DIR PORT [CLUSTER] [NAME] [ID]
-#                                       run a broker in the foreground (exec), store under DIR
+#                                       run a broker in the foreground (exec), store under DIR;
+#                                       $BROKER_EXTRA_CONF lines are appended to its broker.conf
 #   peers.sh produce NAMESRV TOPIC COUNT
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-java_dir="$here/java"
+case "${ROCKETMQ_LINE:-5}" in
+  4) java_dir="$here/java49" ;;
+  5) java_dir="$here/java" ;;
+  *) echo "peers.sh: ROCKETMQ_LINE must be 4 or 5" >&2; exit 2 ;;
+esac
 cp_file="$java_dir/target/full-classpath.txt"
 
 client_jvm=(-Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
             -Drocketmq.client.logUseSlf4j=false -Drocketmq.client.logLevel=WARN)
+
+# 4.9.x brokers and tools refuse to start without a logback file under $ROCKETMQ_HOME/conf.
+write_logback() {
+  local file
+  mkdir -p "$1/conf"
+  for file in logback_broker.xml logback_tools.xml logback_namesrv.xml; do
+    cat > "$1/conf/$file" <<'XML'
+<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n</pattern></encoder>
+  </appender>
+  <root level="WARN"><appender-ref ref="STDOUT"/></root>
+</configuration>
+XML
+  done
+}
+
+tools_home() {
+  local home="${TMPDIR:-/tmp}/namesrv-peers-tools-home"
+  [ -f "$home/conf/logback_tools.xml" ] || write_logback "$home"
+  echo "$home"
+}
 
 classpath() {
   [ -s "$cp_file" ] || { echo "peers.sh: run 'peers.sh build' first" >&2; exit 2; }
@@ -37,6 +65,7 @@ case "$cmd" in
     namesrv="$1"; dir="$2"; port="$3"
     cluster="${4:-AcceptanceCluster}"; name="${5:-broker-acceptance}"; id="${6:-0}"
     mkdir -p "$dir/store"
+    write_logback "$dir"
     cat > "$dir/broker.conf" <<CONF
 brokerClusterName=$cluster
 brokerName=$name
@@ -55,6 +84,7 @@ flushDiskType=ASYNC_FLUSH
 deleteWhen=04
 fileReservedTime=1
 diskMaxUsedSpaceRatio=95
+${BROKER_EXTRA_CONF:-}
 CONF
     export ROCKETMQ_HOME="$dir"
     exec java -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC \
@@ -68,19 +98,21 @@ CONF
     exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Consume "$@"
     ;;
   mqadmin)
+    ROCKETMQ_HOME="$(tools_home)"; export ROCKETMQ_HOME
     exec java "${client_jvm[@]}" -cp "$(classpath)" \
       org.apache.rocketmq.tools.command.MQAdminStartup "$@"
     ;;
   javansrv)
     dir="$1"; port="$2"
     mkdir -p "$dir"
+    write_logback "$dir"
     printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kvConfig.json\n' "$port" "$dir" > "$dir/namesrv.properties"
     export ROCKETMQ_HOME="$dir"
     exec java -Xms256m -Xmx256m -XX:+UseSerialGC -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
       -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
     ;;
   *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2
     ;;
 esac

@@ -1,7 +1,8 @@
-//! Acceptance against real Apache RocketMQ 5.x peers from Maven Central: a broker
-//! registers with our server, `mqadmin` creates a topic on it, a Java producer sends and a
-//! Java consumer receives through routes we serve, and when the broker is killed its route
-//! disappears. Needs Java 17 and Maven; downloads are cached in ~/.m2.
+//! Acceptance against real Apache RocketMQ peers from Maven Central, for both broker lines
+//! operators run (5.3.3 and 4.9.7): a broker registers with our server, `mqadmin` creates a
+//! topic on it, a Java producer sends and a Java consumer receives through routes we serve,
+//! and when the broker is killed its route disappears. Needs Java 17 and Maven; downloads
+//! are cached in ~/.m2.
 
 mod common;
 
@@ -21,8 +22,10 @@ fn peers_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
 }
 
-fn peers(args: &[&str]) -> Output {
+/// Runs peers.sh for RocketMQ line `line` ("4" or "5").
+fn peers(line: &str, args: &[&str]) -> Output {
     let out = Command::new("bash")
+        .env("ROCKETMQ_LINE", line)
         .arg(peers_script())
         .args(args)
         .stdin(Stdio::null())
@@ -81,8 +84,17 @@ fn broker_registered(server: &Server) -> bool {
 }
 
 #[test]
-fn a_real_broker_producer_and_consumer_work_through_our_name_server() {
-    let build = peers(&["build"]);
+fn a_real_5x_broker_producer_and_consumer_work_through_our_name_server() {
+    broker_producer_consumer("5");
+}
+
+#[test]
+fn a_real_4_9_broker_producer_and_consumer_work_through_our_name_server() {
+    broker_producer_consumer("4");
+}
+
+fn broker_producer_consumer(line: &str) {
+    let build = peers(line, &["build"]);
     assert!(
         build.status.success(),
         "peers build (Java 17 + Maven needed)"
@@ -95,6 +107,7 @@ fn a_real_broker_producer_and_consumer_work_through_our_name_server() {
     let log = std::fs::File::create(work.path().join("broker.out")).unwrap();
     let broker_dir = work.path().join("broker");
     let child = Command::new("bash")
+        .env("ROCKETMQ_LINE", line)
         .arg(peers_script())
         .args([
             "broker",
@@ -119,20 +132,23 @@ fn a_real_broker_producer_and_consumer_work_through_our_name_server() {
     );
     eprintln!("broker registered after {:?}", started.elapsed());
 
-    let cluster_list = peers(&["mqadmin", "clusterList", "-n", &ns]);
+    let cluster_list = peers(line, &["mqadmin", "clusterList", "-n", &ns]);
     assert!(cluster_list.status.success());
     assert!(String::from_utf8_lossy(&cluster_list.stdout).contains(BROKER));
 
-    let create = peers(&[
-        "mqadmin",
-        "updateTopic",
-        "-n",
-        &ns,
-        "-c",
-        CLUSTER,
-        "-t",
-        TOPIC,
-    ]);
+    let create = peers(
+        line,
+        &[
+            "mqadmin",
+            "updateTopic",
+            "-n",
+            &ns,
+            "-c",
+            CLUSTER,
+            "-t",
+            TOPIC,
+        ],
+    );
     assert!(create.status.success(), "mqadmin updateTopic");
     let mut client = server.client();
     assert!(
@@ -144,16 +160,19 @@ fn a_real_broker_producer_and_consumer_work_through_our_name_server() {
             .unwrap_or(false)),
         "the broker's incremental registration put the new topic in our routes"
     );
-    let route = peers(&["mqadmin", "topicRoute", "-n", &ns, "-t", TOPIC]);
+    let route = peers(line, &["mqadmin", "topicRoute", "-n", &ns, "-t", TOPIC]);
     assert!(route.status.success());
     assert!(String::from_utf8_lossy(&route.stdout).contains(&format!("127.0.0.1:{port}")));
 
-    let produce = peers(&["produce", &ns, TOPIC, "3"]);
+    let produce = peers(line, &["produce", &ns, TOPIC, "3"]);
     assert!(
         produce.status.success(),
         "the Java producer sent 3 messages via our routes"
     );
-    let consume = peers(&["consume", &ns, TOPIC, "acceptance_group", "3", "90"]);
+    let consume = peers(
+        line,
+        &["consume", &ns, TOPIC, "acceptance_group", "3", "90"],
+    );
     assert!(consume.status.success(), "the Java consumer received all 3");
 
     // SIGKILL: the broker's connection drops and its route goes with it at once.

@@ -142,3 +142,44 @@ fn java_name_server_responses_are_reproduced_by_our_writer() {
     let sorted: std::collections::BTreeMap<String, String> = entries.into_iter().collect();
     assert_eq!(namesrv_protocol::body::write_properties(&sorted), text);
 }
+
+#[test]
+fn a_4_9_broker_registration_plain_and_compressed() {
+    let plain = round_trip("broker-4.9.7-register-103.bin");
+    assert_eq!(plain.version, 407, "V4_9_7");
+    let header = RegisterBrokerRequestHeader::from_ext(plain.ext_fields.as_ref()).unwrap();
+    assert_eq!(
+        header.enable_acting_master, None,
+        "4.x brokers do not send it"
+    );
+    check_body_crc32(&plain.body, header.body_crc32).unwrap();
+    let body = RegisterBrokerBody::decode(&plain.body, false, plain.version).unwrap();
+    let plain_topics = body.topic_config_serialize_wrapper.topic_config_table.len();
+    assert!(plain_topics >= 5);
+
+    let zipped = round_trip("broker-4.9.7-register-compressed-103.bin");
+    let header = RegisterBrokerRequestHeader::from_ext(zipped.ext_fields.as_ref()).unwrap();
+    assert!(header.compressed);
+    assert_eq!(zipped.body[0], 0x78, "a zlib stream");
+    check_body_crc32(&zipped.body, header.body_crc32).expect("CRC over the compressed bytes");
+    let body = RegisterBrokerBody::decode(&zipped.body, true, zipped.version).unwrap();
+    let names: Vec<&str> = body
+        .topic_config_serialize_wrapper
+        .topic_config_table
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert!(names.contains(&"TBW102"), "{names:?}");
+    assert!(names.contains(&"broker-zip"));
+    assert_eq!(
+        names.len(),
+        plain_topics,
+        "the same system topics as the plain form"
+    );
+
+    let answer = round_trip("namesrv-ours-register-compressed-response.bin");
+    assert_eq!(
+        answer.code, 0,
+        "our server accepted the real compressed registration"
+    );
+}
