@@ -138,10 +138,15 @@ pub struct GetBrokerMemberGroup {
 #[rtype(result = "()")]
 pub struct ConnectionClosed(pub ConnectionId);
 
-/// From the LivenessActor: these brokers stopped heartbeating.
+/// From the LivenessActor: these brokers stopped heartbeating. Each key comes with the
+/// registration number liveness last heard of, so an expiry that crossed a fresh
+/// registration in the mailboxes is recognised as stale and ignored.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ExpireBrokers(pub Vec<BrokerAddrKey>);
+pub struct ExpireBrokers(pub Vec<(BrokerAddrKey, RegistrationNumber)>);
+
+/// Numbers the RouteActor's successful registrations, in order.
+pub type RegistrationNumber = u64;
 
 /// From the KvActor: the ORDER_TOPIC_CONFIG namespace changed (or was loaded).
 #[derive(Message)]
@@ -222,6 +227,7 @@ pub struct FlushKv;
 #[rtype(result = "()")]
 pub struct BrokerSeen {
     pub key: BrokerAddrKey,
+    pub registration: RegistrationNumber,
     pub timeout: Duration,
     pub session: Option<Recipient<CloseSession>>,
 }

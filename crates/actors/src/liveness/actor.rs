@@ -10,11 +10,16 @@ use actix::prelude::*;
 use tracing::{info, warn};
 
 use super::table::LivenessTable;
-use crate::messages::{BrokerHeartbeat, BrokerSeen, CloseSession, ExpireBrokers, ForgetBrokers};
+use crate::messages::{
+    BrokerHeartbeat, BrokerSeen, CloseSession, ExpireBrokers, ForgetBrokers, RegistrationNumber,
+};
 use crate::route::table::BrokerAddrKey;
 
+/// What the actor needs when a broker expires: the registration it expires, and its session.
+type Watched = (RegistrationNumber, Option<Recipient<CloseSession>>);
+
 pub struct LivenessActor {
-    table: LivenessTable<BrokerAddrKey, Option<Recipient<CloseSession>>>,
+    table: LivenessTable<BrokerAddrKey, Watched>,
     scan_interval: Duration,
     route: Recipient<ExpireBrokers>,
 }
@@ -34,12 +39,12 @@ impl LivenessActor {
             return;
         }
         let mut keys = Vec::with_capacity(expired.len());
-        for (key, session) in expired {
+        for (key, (registration, session)) in expired {
             warn!(cluster = %key.cluster_name, broker = %key.broker_addr, "broker expired: no heartbeat within its timeout");
             if let Some(session) = session {
                 session.do_send(CloseSession);
             }
-            keys.push(key);
+            keys.push((key, registration));
         }
         info!(count = keys.len(), "unregistering expired brokers");
         self.route.do_send(ExpireBrokers(keys));
@@ -58,8 +63,12 @@ impl Handler<BrokerSeen> for LivenessActor {
     type Result = ();
 
     fn handle(&mut self, msg: BrokerSeen, _: &mut Self::Context) {
-        self.table
-            .seen(msg.key, Instant::now(), msg.timeout, msg.session);
+        self.table.seen(
+            msg.key,
+            Instant::now(),
+            msg.timeout,
+            (msg.registration, msg.session),
+        );
     }
 }
 

@@ -5,7 +5,7 @@
 //! queries from [`RouteCache`], tells the liveness owner which brokers registered or left,
 //! and sends NOTIFY_MIN_BROKER_ID_CHANGE to brokers when the table asks for it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -34,6 +34,9 @@ pub struct RouteActor {
     /// ORDER_TOPIC_CONFIG as the KVTable body of REGISTER_BROKER replies, encoded once.
     order_topic_config_body: Option<Bytes>,
     liveness: Addr<LivenessActor>,
+    /// The number of each live broker's latest registration (see [`ExpireBrokers`]).
+    registrations: HashMap<BrokerAddrKey, RegistrationNumber>,
+    next_registration: RegistrationNumber,
 }
 
 impl RouteActor {
@@ -49,6 +52,8 @@ impl RouteActor {
             order_topic_config: None,
             order_topic_config_body: None,
             liveness,
+            registrations: HashMap::new(),
+            next_registration: 1,
         }
     }
 
@@ -67,6 +72,9 @@ impl RouteActor {
                 broker_addr: u.broker_addr.clone(),
             })
             .collect();
+        for key in &keys {
+            self.registrations.remove(key);
+        }
         for u in &batch {
             info!(cluster = %u.cluster_name, broker = %u.broker_name, addr = %u.broker_addr, id = u.broker_id, "broker unregistered");
         }
@@ -121,8 +129,12 @@ impl Handler<RegisterBroker> for RouteActor {
                 ha_server_addr,
                 notify,
             } => {
+                let registration = self.next_registration;
+                self.next_registration += 1;
+                self.registrations.insert(key.clone(), registration);
                 self.liveness.do_send(BrokerSeen {
                     key,
+                    registration,
                     timeout,
                     session: msg.session,
                 });
@@ -138,6 +150,7 @@ impl Handler<RegisterBroker> for RouteActor {
                 }
             }
             RegisterOutcome::Conflict => {
+                self.registrations.remove(&key);
                 self.liveness.do_send(ForgetBrokers(vec![key]));
                 RegisterBrokerReply::Conflict
             }
@@ -171,7 +184,13 @@ impl Handler<ExpireBrokers> for RouteActor {
         let batch = msg
             .0
             .into_iter()
-            .map(|key| {
+            // Re-registered after liveness expired it: that expiry is stale.
+            .filter(|(key, seen)| {
+                self.registrations
+                    .get(key)
+                    .is_none_or(|latest| latest == seen)
+            })
+            .map(|(key, _)| {
                 self.table
                     .unregistration_for(&key)
                     .unwrap_or(BrokerUnregistration {
@@ -351,5 +370,84 @@ impl Handler<GetRouteStats> for RouteActor {
             brokers: self.table.broker_count(),
             topics: self.table.topic_count(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use namesrv_protocol::body::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
+
+    use super::*;
+    use crate::route::table::BrokerRegistration;
+
+    fn registration() -> BrokerRegistration {
+        let topic = |name: &str| {
+            (
+                name.to_string(),
+                TopicConfig {
+                    topic_name: Some(name.into()),
+                    ..TopicConfig::default()
+                },
+            )
+        };
+        BrokerRegistration {
+            cluster_name: "c".into(),
+            broker_addr: "127.0.0.1:10911".into(),
+            broker_name: "b".into(),
+            broker_id: 0,
+            ha_server_addr: String::new(),
+            zone_name: None,
+            heartbeat_timeout_millis: None,
+            enable_acting_master: Some(false),
+            topic_config_wrapper: Some(TopicConfigSerializeWrapper {
+                topic_config_table: vec![topic("T1"), topic("T2")],
+                data_version: DataVersion::default(),
+                topic_queue_mapping_info_map: Default::default(),
+            }),
+            filter_server_list: None,
+            connection: 1,
+        }
+    }
+
+    async fn routed(route: &Addr<RouteActor>) -> bool {
+        route
+            .send(GetTopicRoute {
+                topic: "T1".into(),
+                dialect: JsonDialect::Standard,
+                zone: None,
+            })
+            .await
+            .unwrap()
+            .is_ok()
+    }
+
+    #[actix_rt::test]
+    async fn an_expiry_that_crossed_a_fresh_registration_is_ignored() {
+        let route = RouteActor::create(|ctx| {
+            let liveness =
+                LivenessActor::new(Duration::from_secs(3600), ctx.address().recipient()).start();
+            RouteActor::new(RuntimeFlags::default(), liveness)
+        });
+        let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
+        for _ in 0..2 {
+            let reply = route
+                .send(RegisterBroker {
+                    registration: registration(),
+                    session: None,
+                })
+                .await
+                .unwrap();
+            assert!(matches!(reply, RegisterBrokerReply::Registered { .. }));
+        }
+        // Liveness expired registration 1, but registration 2 has arrived since.
+        route
+            .send(ExpireBrokers(vec![(key.clone(), 1)]))
+            .await
+            .unwrap();
+        assert!(routed(&route).await, "a stale expiry leaves the broker");
+        route.send(ExpireBrokers(vec![(key, 2)])).await.unwrap();
+        assert!(!routed(&route).await, "the current one removes it");
     }
 }
