@@ -124,7 +124,17 @@ impl RouteTable {
             .broker_live_table
             .iter()
             .filter(|(_, e)| e.info.connection == connection)
-            .filter_map(|(key, _)| self.unregistration_for(key))
+            // A broker whose address no group of its cluster holds (its group first
+            // registered under another cluster) still has a live entry to drop.
+            .map(|(key, _)| {
+                self.unregistration_for(key)
+                    .unwrap_or_else(|| BrokerUnregistration {
+                        cluster_name: key.cluster_name.clone(),
+                        broker_addr: key.broker_addr.clone(),
+                        broker_name: String::new(),
+                        broker_id: 0,
+                    })
+            })
             .collect();
         found.sort_by(|a, b| {
             (&a.cluster_name, &a.broker_addr).cmp(&(&b.cluster_name, &b.broker_addr))
@@ -424,6 +434,21 @@ mod tests {
             [one.unregistration(), two.unregistration()]
         );
         assert!(table.broker_on_connection(99).is_empty());
+    }
+
+    #[test]
+    fn a_closed_connection_drops_a_broker_even_when_its_group_sits_in_another_cluster() {
+        let mut table = RouteTable::new();
+        // The group's cluster is sticky: a member that later registers under another
+        // cluster is live under that cluster but no group of it holds its address.
+        Broker::master().cluster("first").register(&mut table, &["a", "b"]);
+        let stray = Broker::slave().cluster("second").connection(42);
+        stray.register(&mut table, &["a", "b"]);
+        assert!(table.is_live(&stray.key()));
+        let batch = table.broker_on_connection(42);
+        assert_eq!(batch.len(), 1);
+        table.unregister_brokers(&batch);
+        assert!(!table.is_live(&stray.key()));
     }
 
     #[test]
