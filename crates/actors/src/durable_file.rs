@@ -63,6 +63,32 @@ impl DurableFile {
     }
 }
 
+/// An actor that writes one file, so the actor producing its content (the route owner,
+/// for snapshots) never waits on a disk.
+pub struct FileWriter {
+    file: DurableFile,
+}
+
+impl FileWriter {
+    pub fn new(file: DurableFile) -> Self {
+        Self { file }
+    }
+}
+
+impl actix::Actor for FileWriter {
+    type Context = actix::Context<Self>;
+}
+
+impl actix::Handler<crate::messages::WriteFile> for FileWriter {
+    type Result = ();
+
+    fn handle(&mut self, msg: crate::messages::WriteFile, _: &mut Self::Context) {
+        if let Err(e) = self.file.save(&msg.0) {
+            tracing::warn!(path = %self.file.path().display(), error = %e, "cannot write file");
+        }
+    }
+}
+
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);

@@ -158,6 +158,14 @@ pub struct OrderTopicConfigChanged(pub Option<BTreeMap<String, String>>);
 #[rtype(result = "()")]
 pub struct UpdateRuntimeFlags(pub RuntimeFlags);
 
+/// The route tables as a snapshot file's bytes (JSON); `None` when `only_if_changed` and
+/// nothing changed since the last one taken.
+#[derive(Message)]
+#[rtype(result = "Option<Bytes>")]
+pub struct TakeRouteSnapshot {
+    pub only_if_changed: bool,
+}
+
 /// Counts for health and metrics.
 #[derive(Message)]
 #[rtype(result = "RouteStats")]
@@ -263,6 +271,15 @@ pub enum ConfigUpdateError {
     #[error("could not persist the config: {0}")]
     Persist(String),
 }
+
+// ---------------------------------------------------------------------------------------
+// Asked of a FileWriter (off the route owner's thread).
+// ---------------------------------------------------------------------------------------
+
+/// Durably replace the writer's file with these bytes.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WriteFile(pub Bytes);
 
 // ---------------------------------------------------------------------------------------
 // Asked of a Session.

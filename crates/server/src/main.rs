@@ -17,11 +17,12 @@ use std::time::Duration;
 use actix::prelude::*;
 use clap::Parser;
 use namesrv_actors::config::{ConfigActor, NamesrvConfig};
-use namesrv_actors::durable_file::DurableFile;
+use namesrv_actors::durable_file::{DurableFile, FileWriter};
 use namesrv_actors::kv::KvActor;
 use namesrv_actors::liveness::LivenessActor;
-use namesrv_actors::messages::{FlushKv, GetRouteStats};
-use namesrv_actors::route::RouteActor;
+use namesrv_actors::messages::{FlushKv, TakeRouteSnapshot};
+use namesrv_actors::route::table::RouteSnapshot;
+use namesrv_actors::route::{RouteActor, SnapshotSettings};
 use namesrv_actors::session::{ReplyEncoding, SessionSettings};
 use namesrv_actors::Services;
 use namesrv_protocol::SerializeType;
@@ -177,22 +178,37 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         _ => std::thread::available_parallelism().map_or(2, |n| n.get()),
     };
     let kv = KvActor::load(DurableFile::new(cfg.kv_config_path()))?;
+    let snapshot_file = (!cfg.route_snapshot_path.is_empty())
+        .then(|| DurableFile::new(PathBuf::from(&cfg.route_snapshot_path)));
+    let restore = snapshot_file.as_ref().and_then(load_snapshot);
 
     let system = System::new();
     system.block_on(async move {
         let started = std::time::Instant::now();
         let route_arbiter = Arbiter::new();
+        let storage_arbiter = Arbiter::new();
         let flags = cfg.runtime_flags();
+        let snapshots = snapshot_file.clone().map(|file| SnapshotSettings {
+            writer: FileWriter::start_in_arbiter(&storage_arbiter.handle(), move |_| {
+                FileWriter::new(file)
+            })
+            .recipient(),
+            interval: Duration::from_secs(cfg.route_snapshot_interval_seconds.max(1) as u64),
+            restore,
+        });
         let scan = Duration::from_millis(cfg.scan_not_active_broker_interval.max(100) as u64);
         let (liveness_tx, liveness_rx) = tokio::sync::oneshot::channel();
         let route = RouteActor::start_in_arbiter(&route_arbiter.handle(), move |ctx| {
             let liveness = LivenessActor::new(scan, ctx.address().recipient()).start();
             let _ = liveness_tx.send(liveness.clone());
-            RouteActor::new(flags, liveness)
+            let route = RouteActor::new(flags, liveness);
+            match snapshots {
+                Some(settings) => route.with_snapshots(settings),
+                None => route,
+            }
         });
         let liveness = liveness_rx.await.map_err(|_| "liveness actor did not start".to_string())?;
 
-        let storage_arbiter = Arbiter::new();
         let route_for_kv = route.clone().recipient();
         let kv = KvActor::start_in_arbiter(&storage_arbiter.handle(), move |_| {
             kv.with_order_topic_subscriber(route_for_kv)
@@ -237,7 +253,17 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         info!("shutting down: no new connections");
         accept.abort();
         // Mailboxes are FIFO: once these answer, every request queued before them is done.
-        let _ = route.send(GetRouteStats).await;
+        let snapshot = route
+            .send(TakeRouteSnapshot {
+                only_if_changed: false,
+            })
+            .await;
+        if let (Some(file), Ok(Some(bytes))) = (&snapshot_file, snapshot) {
+            match file.save(&bytes) {
+                Ok(()) => info!(path = %file.path().display(), "route snapshot written"),
+                Err(e) => warn!(path = %file.path().display(), error = %e, "cannot write route snapshot"),
+            }
+        }
         let _ = kv.send(FlushKv).await;
         // Let sessions write the answers of requests that just completed.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -250,6 +276,32 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         System::current().stop();
         Ok::<(), String>(())
     })
+}
+
+/// The snapshot to warm-start from. A snapshot is a cache, not the source of truth: one that
+/// is missing or unreadable means starting empty, as without warm restarts.
+fn load_snapshot(file: &DurableFile) -> Option<RouteSnapshot> {
+    match file.load() {
+        Ok(Some(bytes)) => match serde_json::from_slice::<RouteSnapshot>(&bytes) {
+            Ok(s) if s.format == namesrv_actors::route::table::SNAPSHOT_FORMAT => Some(s),
+            Ok(s) => {
+                warn!(
+                    format = s.format,
+                    "route snapshot has an unknown format; starting empty"
+                );
+                None
+            }
+            Err(e) => {
+                warn!(path = %file.path().display(), error = %e, "route snapshot unreadable; starting empty");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(e) => {
+            warn!(path = %file.path().display(), error = %e, "cannot read route snapshot; starting empty");
+            None
+        }
+    }
 }
 
 /// SIGTERM and SIGINT, installed before the startup line so that a signal sent as soon as

@@ -86,6 +86,11 @@ pub struct NamesrvConfig {
     pub max_in_flight_per_connection: i64,
     /// A frame must arrive whole within this many ms of its first byte (0 = no limit).
     pub frame_read_timeout_millis: i64,
+    /// Warm restart: route snapshot file, written periodically and on shutdown and restored
+    /// at start (empty = off).
+    pub route_snapshot_path: String,
+    /// Seconds between route snapshots (written only when routes changed).
+    pub route_snapshot_interval_seconds: i64,
 }
 
 impl Default for NamesrvConfig {
@@ -139,6 +144,8 @@ impl Default for NamesrvConfig {
             max_connections: 50_000,
             max_in_flight_per_connection: 1024,
             frame_read_timeout_millis: 60_000,
+            route_snapshot_path: String::new(),
+            route_snapshot_interval_seconds: 10,
         }
     }
 }

@@ -17,7 +17,7 @@ use super::cache::RouteCache;
 use super::notify;
 use super::table::{
     filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange, RegisterOutcome,
-    RouteConfig, RouteTable, DEFAULT_HEARTBEAT_TIMEOUT_MILLIS,
+    RouteConfig, RouteSnapshot, RouteTable, DEFAULT_HEARTBEAT_TIMEOUT_MILLIS,
 };
 use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
@@ -37,7 +37,20 @@ pub struct RouteActor {
     /// The number of each live broker's latest registration (see [`ExpireBrokers`]).
     registrations: HashMap<BrokerAddrKey, RegistrationNumber>,
     next_registration: RegistrationNumber,
+    snapshots: Option<SnapshotSettings>,
+    /// Table generation of the last snapshot taken.
+    snapshot_generation: Option<u64>,
 }
+
+/// Warm-restart settings: where snapshots go, how often, and what to start from.
+pub struct SnapshotSettings {
+    pub writer: Recipient<WriteFile>,
+    pub interval: Duration,
+    pub restore: Option<RouteSnapshot>,
+}
+
+/// Restored brokers have no connection; ids of real ones start at 1.
+const RESTORED_CONNECTION: u64 = 0;
 
 impl RouteActor {
     pub fn new(flags: RuntimeFlags, liveness: Addr<LivenessActor>) -> Self {
@@ -54,7 +67,46 @@ impl RouteActor {
             liveness,
             registrations: HashMap::new(),
             next_registration: 1,
+            snapshots: None,
+            snapshot_generation: None,
         }
+    }
+
+    /// Enables warm restarts: periodic snapshots and, if given, a restore at start.
+    pub fn with_snapshots(mut self, settings: SnapshotSettings) -> Self {
+        self.snapshots = Some(settings);
+        self
+    }
+
+    fn restore(&mut self, snapshot: &RouteSnapshot) {
+        let restored = self.table.restore(snapshot, RESTORED_CONNECTION);
+        info!(
+            brokers = restored.len(),
+            topics = self.table.topic_count(),
+            "routes restored from snapshot; each broker must heartbeat within its timeout"
+        );
+        for (key, timeout_ms) in restored {
+            let registration = self.next_registration;
+            self.next_registration += 1;
+            self.registrations.insert(key.clone(), registration);
+            self.liveness.do_send(BrokerSeen {
+                key,
+                registration,
+                timeout: Duration::from_millis(timeout_ms.max(0) as u64),
+                session: None,
+            });
+        }
+    }
+
+    fn take_snapshot(&mut self, only_if_changed: bool) -> Option<Bytes> {
+        let generation = self.table.generation();
+        if only_if_changed && self.snapshot_generation == Some(generation) {
+            return None;
+        }
+        self.snapshot_generation = Some(generation);
+        serde_json::to_vec(&self.table.snapshot())
+            .ok()
+            .map(Bytes::from)
     }
 
     fn version(&self) -> (u64, u64) {
@@ -105,6 +157,20 @@ impl Actor for RouteActor {
         // Registration storms queue here; a larger mailbox than actix's default 16 keeps
         // senders from parking on a full one.
         ctx.set_mailbox_capacity(4096);
+        let Some(settings) = &mut self.snapshots else {
+            return;
+        };
+        let interval = settings.interval;
+        if let Some(snapshot) = settings.restore.take() {
+            self.restore(&snapshot);
+        }
+        ctx.run_interval(interval, |act, _| {
+            if let Some(bytes) = act.take_snapshot(true) {
+                if let Some(s) = &act.snapshots {
+                    s.writer.do_send(WriteFile(bytes));
+                }
+            }
+        });
     }
 }
 
@@ -359,6 +425,14 @@ impl Handler<UpdateRuntimeFlags> for RouteActor {
         self.flags = msg.0;
         self.table.set_config(route_config(&self.flags));
         self.epoch += 1;
+    }
+}
+
+impl Handler<TakeRouteSnapshot> for RouteActor {
+    type Result = Option<Bytes>;
+
+    fn handle(&mut self, msg: TakeRouteSnapshot, _: &mut Self::Context) -> Self::Result {
+        self.take_snapshot(msg.only_if_changed)
     }
 }
 

@@ -5,4 +5,4 @@ pub mod cache;
 pub mod notify;
 pub mod table;
 
-pub use actor::RouteActor;
+pub use actor::{RouteActor, SnapshotSettings};

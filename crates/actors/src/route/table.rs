@@ -14,7 +14,8 @@
 //!   expiry paths need (§6.3);
 //! - `query`: route assembly (§5.4), zone filtering (§5.6), cluster info, member groups,
 //!   topic lists (§5.7) and data-version queries;
-//! - `topic`: operator actions on topics (write perm, delete, register).
+//! - `topic`: operator actions on topics (write perm, delete, register);
+//! - `snapshot`: the tables as a file for warm restarts, and back.
 //!
 //! Every mutation keeps [`RouteTable::generation`] honest: it moves exactly when an answer
 //! built from the table (a topic route or the cluster info) could differ, which is what lets
@@ -29,6 +30,7 @@ use namesrv_protocol::body::{
 
 mod query;
 mod register;
+mod snapshot;
 mod topic;
 mod unregister;
 
@@ -36,6 +38,7 @@ mod unregister;
 mod fixture;
 
 pub use query::filter_route_by_zone;
+pub use snapshot::{RouteSnapshot, SnapshotBroker, SnapshotGroup, SnapshotTopic, SNAPSHOT_FORMAT};
 
 /// Identifies one connection of the server, so a closed connection can be traced back to
 /// the brokers that registered over it.

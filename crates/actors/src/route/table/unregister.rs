@@ -441,7 +441,9 @@ mod tests {
         let mut table = RouteTable::new();
         // The group's cluster is sticky: a member that later registers under another
         // cluster is live under that cluster but no group of it holds its address.
-        Broker::master().cluster("first").register(&mut table, &["a", "b"]);
+        Broker::master()
+            .cluster("first")
+            .register(&mut table, &["a", "b"]);
         let stray = Broker::slave().cluster("second").connection(42);
         stray.register(&mut table, &["a", "b"]);
         assert!(table.is_live(&stray.key()));
