@@ -17,6 +17,7 @@ pub mod durable_file;
 pub mod kv;
 pub mod liveness;
 pub mod messages;
+pub mod metrics;
 pub mod route;
 pub mod services;
 pub mod session;

@@ -51,6 +51,7 @@ pub async fn serve(
         };
         let Some(slot) = ConnectionSlot::try_take(&open, max_connections) else {
             warn!(%peer, max_connections, "connection refused: too many open connections");
+            namesrv_actors::metrics::metrics().connections_refused.inc();
             drop(stream);
             continue;
         };

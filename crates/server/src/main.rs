@@ -7,6 +7,7 @@
 //! gracefully.
 
 mod config;
+mod http;
 mod listener;
 
 use std::net::{IpAddr, SocketAddr};
@@ -233,6 +234,18 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         let addr = SocketAddr::new(ip, port);
         let listener = listener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let bound = listener.local_addr().map_err(|e| e.to_string())?;
+        let http_task = match u16::try_from(cfg.http_port) {
+            Ok(http_port) => {
+                let http_addr = SocketAddr::new(ip, http_port);
+                let http_listener = tokio::net::TcpListener::bind(http_addr)
+                    .await
+                    .map_err(|e| format!("cannot listen for HTTP on {http_addr}: {e}"))?;
+                let bound = http_listener.local_addr().map_err(|e| e.to_string())?;
+                info!("HTTP endpoint (/metrics, /healthz, /readyz) at http://{bound}");
+                Some(actix::spawn(http::serve(http_listener, route.clone())))
+            }
+            Err(_) => None,
+        };
         let mut signals =
             ShutdownSignals::install().map_err(|e| format!("cannot watch signals: {e}"))?;
         let accept = actix::spawn(listener::serve(
@@ -252,6 +265,9 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         signals.recv().await;
         info!("shutting down: no new connections");
         accept.abort();
+        if let Some(task) = http_task {
+            task.abort();
+        }
         // Mailboxes are FIFO: once these answer, every request queued before them is done.
         let snapshot = route
             .send(TakeRouteSnapshot {

@@ -19,6 +19,8 @@ use tokio_util::codec::Decoder;
 pub struct Server {
     child: Child,
     pub addr: String,
+    /// Log lines printed up to and including the startup line.
+    pub startup_log: Vec<String>,
     pub dir: tempfile::TempDir,
     pub log: mpsc::Receiver<String>,
 }
@@ -62,10 +64,12 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(20);
+        let mut startup_log = Vec::new();
         let addr = loop {
             let line = rx
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .expect("namesrv printed its startup line in time");
+            startup_log.push(line.clone());
             if let Some(rest) = line.split("address ").nth(1) {
                 break rest.split(',').next().unwrap().trim().to_string();
             }
@@ -73,6 +77,7 @@ impl Server {
         Server {
             child,
             addr,
+            startup_log,
             dir,
             log: rx,
         }

@@ -91,6 +91,9 @@ pub struct NamesrvConfig {
     pub route_snapshot_path: String,
     /// Seconds between route snapshots (written only when routes changed).
     pub route_snapshot_interval_seconds: i64,
+    /// Port of the HTTP endpoint (/metrics, /healthz, /readyz) on `bindAddress`; -1 = off,
+    /// 0 = any free port.
+    pub http_port: i64,
 }
 
 impl Default for NamesrvConfig {
@@ -146,6 +149,7 @@ impl Default for NamesrvConfig {
             frame_read_timeout_millis: 60_000,
             route_snapshot_path: String::new(),
             route_snapshot_interval_seconds: 10,
+            http_port: -1,
         }
     }
 }

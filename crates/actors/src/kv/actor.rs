@@ -18,6 +18,7 @@ use crate::messages::{
     DeleteKvConfig, FlushKv, GetKvConfig, GetKvList, KvWriteError, OrderTopicConfigChanged,
     PutKvConfig,
 };
+use crate::metrics::metrics;
 
 pub struct KvActor {
     store: KvStore,
@@ -60,8 +61,12 @@ impl KvActor {
     /// Persists the store; on failure restores `previous` and reports the error.
     fn persist_or_roll_back(&mut self, previous: KvStore) -> Result<(), KvWriteError> {
         match self.file.save(&self.store.to_file_bytes()) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                metrics().kv_writes.with_label_values(&["ok"]).inc();
+                Ok(())
+            }
             Err(e) => {
+                metrics().kv_writes.with_label_values(&["failed"]).inc();
                 self.store = previous;
                 let err = KvWriteError {
                     path: self.file.path().display().to_string(),

@@ -22,6 +22,7 @@ use super::table::{
 use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
 use crate::messages::*;
+use crate::metrics::metrics;
 
 pub struct RouteActor {
     table: RouteTable,
@@ -113,10 +114,15 @@ impl RouteActor {
         (self.table.generation(), self.epoch)
     }
 
-    fn unregister(&mut self, batch: Vec<BrokerUnregistration>) {
+    /// Applies a batch of unregistrations; `cause` labels the metric.
+    fn unregister(&mut self, batch: Vec<BrokerUnregistration>, cause: &str) {
         if batch.is_empty() {
             return;
         }
+        metrics()
+            .unregistrations
+            .with_label_values(&[cause])
+            .inc_by(batch.len() as u64);
         let keys: Vec<BrokerAddrKey> = batch
             .iter()
             .map(|u| BrokerAddrKey {
@@ -133,6 +139,12 @@ impl RouteActor {
         let changes = self.table.unregister_brokers(&batch);
         self.liveness.do_send(ForgetBrokers(keys));
         self.notify(changes);
+        self.update_gauges();
+    }
+
+    fn update_gauges(&self) {
+        metrics().live_brokers.set(self.table.broker_count() as i64);
+        metrics().topics.set(self.table.topic_count() as i64);
     }
 
     fn notify(&self, changes: Vec<MinBrokerIdChange>) {
@@ -198,6 +210,8 @@ impl Handler<RegisterBroker> for RouteActor {
                 let registration = self.next_registration;
                 self.next_registration += 1;
                 self.registrations.insert(key.clone(), registration);
+                metrics().registrations.inc();
+                self.update_gauges();
                 self.liveness.do_send(BrokerSeen {
                     key,
                     registration,
@@ -230,7 +244,7 @@ impl Handler<UnregisterBroker> for RouteActor {
     type Result = ();
 
     fn handle(&mut self, msg: UnregisterBroker, _: &mut Self::Context) {
-        self.unregister(vec![msg.0]);
+        self.unregister(vec![msg.0], "request");
     }
 }
 
@@ -239,7 +253,7 @@ impl Handler<ConnectionClosed> for RouteActor {
 
     fn handle(&mut self, msg: ConnectionClosed, _: &mut Self::Context) {
         let batch = self.table.broker_on_connection(msg.0);
-        self.unregister(batch);
+        self.unregister(batch, "connection_closed");
     }
 }
 
@@ -267,7 +281,7 @@ impl Handler<ExpireBrokers> for RouteActor {
                     })
             })
             .collect();
-        self.unregister(batch);
+        self.unregister(batch, "expired");
     }
 }
 

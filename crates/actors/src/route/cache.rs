@@ -15,6 +15,8 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use namesrv_protocol::body::JsonDialect;
 
+use crate::metrics::metrics;
+
 #[derive(Default)]
 struct Entry {
     fastjson: Option<Bytes>,
@@ -61,9 +63,11 @@ impl RouteCache {
             .get_mut(topic)
             .and_then(|e| e.slot(dialect).clone())
         {
+            metrics().route_cache_hit.inc();
             return Some(hit);
         }
         let encoded = encode()?;
+        metrics().route_cache_miss.inc();
         *self
             .routes
             .entry(topic.to_owned())

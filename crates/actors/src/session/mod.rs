@@ -30,6 +30,7 @@ use tokio_util::codec::FramedRead;
 use tracing::{debug, warn};
 
 use crate::messages::{CloseSession, ConnectionClosed};
+use crate::metrics::metrics;
 use crate::route::table::ConnectionId;
 use crate::services::Services;
 
@@ -120,6 +121,7 @@ impl Actor for Session {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         debug!(peer = %self.peer, id = self.id, "connection opened");
+        metrics().connections.inc();
         let (idle, deadline) = (self.settings.idle_timeout, self.settings.frame_deadline);
         if idle.is_some() || deadline.is_some() {
             ctx.run_interval(Duration::from_secs(1), move |act, ctx| {
@@ -128,6 +130,7 @@ impl Actor for Session {
                     ctx.stop();
                 } else if deadline.is_some_and(|d| act.partial_frame.waiting_longer_than(d)) {
                     warn!(peer = %act.peer, "closing connection: a frame arrives too slowly");
+                    metrics().connections_closed_bad_frame.inc();
                     ctx.stop();
                 }
             });
@@ -136,6 +139,7 @@ impl Actor for Session {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         debug!(peer = %self.peer, id = self.id, "connection closed");
+        metrics().connections.dec();
         self.services.route.do_send(ConnectionClosed(self.id));
     }
 }
@@ -147,6 +151,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             Ok(request) => request,
             Err(e) => {
                 warn!(peer = %self.peer, error = %e, "closing connection: undecodable frame");
+                metrics().connections_closed_bad_frame.inc();
                 ctx.stop();
                 return;
             }
@@ -158,7 +163,11 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         }
         let encoding = request.serialize_type;
         let oneway = request.is_oneway();
+        let (code, started) = (request.code, Instant::now());
+        metrics().code(code).requests.inc();
         if self.in_flight >= self.settings.max_in_flight {
+            metrics().requests_busy.inc();
+            metrics().observe(code, ResponseCode::SYSTEM_BUSY.code(), started.elapsed());
             if !oneway {
                 let busy = RemotingCommand::response_to(&request, ResponseCode::SYSTEM_BUSY)
                     .with_remark(OVERLOAD_REMARK);
@@ -175,6 +184,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         let fut = dispatch::dispatch(request, context);
         ctx.spawn(fut.into_actor(self).map(move |response, act, _| {
             act.in_flight -= 1;
+            metrics().observe(code, response.code, started.elapsed());
             if !oneway {
                 act.write(response, encoding);
             }

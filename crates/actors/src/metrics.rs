@@ -1,0 +1,214 @@
+//! Prometheus metrics of the whole process.
+//!
+//! One process-wide registry, as is idiomatic for the `prometheus` crate: every actor counts
+//! into it directly (counters are atomics; no message hop), and the HTTP endpoint renders it.
+//! Per-request-code series are resolved once at start into a table indexed by code, so the
+//! request path does no label hashing.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use namesrv_protocol::code::{RequestCode, ResponseCode};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
+};
+
+/// The series of one request code.
+pub struct CodeMetrics {
+    pub requests: IntCounter,
+    pub latency: Histogram,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    by_code: Vec<CodeMetrics>,
+    unknown_code: CodeMetrics,
+    /// Per response code, in `ResponseCode::ALL` order, then one for any other code.
+    responses: Vec<IntCounter>,
+    pub connections: IntGauge,
+    pub connections_refused: IntCounter,
+    pub connections_closed_bad_frame: IntCounter,
+    pub requests_busy: IntCounter,
+    pub registrations: IntCounter,
+    pub unregistrations: IntCounterVec,
+    pub kv_writes: IntCounterVec,
+    pub route_cache_hit: IntCounter,
+    pub route_cache_miss: IntCounter,
+    pub live_brokers: IntGauge,
+    pub topics: IntGauge,
+}
+
+fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+    registry
+        .register(Box::new(c.clone()))
+        .expect("unique metric");
+    c
+}
+
+fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
+    let c = IntCounter::new(name, help).expect("valid metric");
+    registry
+        .register(Box::new(c.clone()))
+        .expect("unique metric");
+    c
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    let g = IntGauge::new(name, help).expect("valid metric");
+    registry
+        .register(Box::new(g.clone()))
+        .expect("unique metric");
+    g
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let registry = Registry::new();
+        let requests = counter_vec(
+            &registry,
+            "namesrv_requests_total",
+            "Requests received, by request code.",
+            &["code"],
+        );
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "namesrv_request_duration_seconds",
+                "Time from a request's decoding to its response, by request code.",
+            )
+            .buckets(vec![
+                0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25,
+                1.0,
+            ]),
+            &["code"],
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(latency.clone()))
+            .expect("unique metric");
+        let series = |name: &str| CodeMetrics {
+            requests: requests.with_label_values(&[name]),
+            latency: latency.with_label_values(&[name]),
+        };
+        let responses = counter_vec(
+            &registry,
+            "namesrv_responses_total",
+            "Responses sent, by response code.",
+            &["code"],
+        );
+        let route_cache = counter_vec(
+            &registry,
+            "namesrv_route_cache_total",
+            "Route answers served from the cache (hit) or encoded (miss).",
+            &["result"],
+        );
+        Metrics {
+            responses: ResponseCode::ALL
+                .iter()
+                .map(|c| c.name())
+                .chain(["OTHER"])
+                .map(|name| responses.with_label_values(&[name]))
+                .collect(),
+            route_cache_hit: route_cache.with_label_values(&["hit"]),
+            route_cache_miss: route_cache.with_label_values(&["miss"]),
+            by_code: RequestCode::ALL.iter().map(|c| series(c.name())).collect(),
+            unknown_code: series("UNKNOWN"),
+            connections: gauge(&registry, "namesrv_connections", "Open connections."),
+            connections_refused: counter(
+                &registry,
+                "namesrv_connections_refused_total",
+                "Connections closed at accept because maxConnections were open.",
+            ),
+            connections_closed_bad_frame: counter(
+                &registry,
+                "namesrv_connections_closed_bad_frame_total",
+                "Connections closed because a frame could not be decoded or came too slowly.",
+            ),
+            requests_busy: counter(
+                &registry,
+                "namesrv_requests_busy_total",
+                "Requests answered SYSTEM_BUSY because their connection had too many in progress.",
+            ),
+            registrations: counter(
+                &registry,
+                "namesrv_broker_registrations_total",
+                "Successful REGISTER_BROKER requests.",
+            ),
+            unregistrations: counter_vec(
+                &registry,
+                "namesrv_broker_unregistrations_total",
+                "Brokers removed, by cause: request, connection_closed or expired.",
+                &["cause"],
+            ),
+            kv_writes: counter_vec(
+                &registry,
+                "namesrv_kv_writes_total",
+                "KV config writes, by result.",
+                &["result"],
+            ),
+            live_brokers: gauge(
+                &registry,
+                "namesrv_live_brokers",
+                "Registered broker processes.",
+            ),
+            topics: gauge(
+                &registry,
+                "namesrv_topics",
+                "Topics with at least one queue.",
+            ),
+            registry,
+        }
+    }
+
+    /// The series of request `code` (unknown codes share one, so they cannot grow the set).
+    pub fn code(&self, code: i32) -> &CodeMetrics {
+        RequestCode::ALL
+            .iter()
+            .position(|c| c.code() == code)
+            .map_or(&self.unknown_code, |i| &self.by_code[i])
+    }
+
+    pub fn observe(&self, code: i32, response_code: i32, elapsed: Duration) {
+        let series = self.code(code);
+        series.latency.observe(elapsed.as_secs_f64());
+        let index = ResponseCode::ALL
+            .iter()
+            .position(|c| c.code() == response_code)
+            .unwrap_or(ResponseCode::ALL.len());
+        self.responses[index].inc();
+    }
+
+    /// The Prometheus text exposition of every series.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// The process's metrics.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+    &METRICS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_and_unknown_codes_have_their_series() {
+        let m = metrics();
+        let before = m.code(105).requests.get();
+        m.code(105).requests.inc();
+        m.code(99999).requests.inc();
+        m.observe(105, 0, Duration::from_micros(30));
+        assert_eq!(m.code(105).requests.get(), before + 1);
+        let text = m.render();
+        assert!(text.contains("namesrv_requests_total{code=\"GET_ROUTEINFO_BY_TOPIC\"}"));
+        assert!(text.contains("namesrv_requests_total{code=\"UNKNOWN\"}"));
+        assert!(text.contains("namesrv_responses_total{code=\"SUCCESS\"}"));
+        assert!(text.contains("namesrv_request_duration_seconds_bucket"));
+    }
+}

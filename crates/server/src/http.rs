@@ -1,0 +1,84 @@
+//! The optional HTTP endpoint for operators: `/metrics` (Prometheus text), `/healthz` and
+//! `/readyz`.
+//!
+//! It runs on the main thread's runtime, apart from the remoting workers, so a scrape never
+//! competes with a broker's registration for a worker. Gauges that live in the route owner's
+//! state (brokers, topics) are refreshed from it at scrape time.
+
+use std::convert::Infallible;
+
+use actix::Addr;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use namesrv_actors::messages::GetRouteStats;
+use namesrv_actors::metrics::metrics;
+use namesrv_actors::route::RouteActor;
+use tokio::net::TcpListener;
+use tracing::warn;
+
+/// Serves until the task is dropped.
+pub async fn serve(listener: TcpListener, route: Addr<RouteActor>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                warn!(error = %e, "HTTP accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let route = route.clone();
+        actix::spawn(async move {
+            let service = service_fn(move |req| answer(req, route.clone()));
+            if let Err(e) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                warn!(%peer, error = %e, "HTTP connection failed");
+            }
+        });
+    }
+}
+
+async fn answer(
+    req: Request<Incoming>,
+    route: Addr<RouteActor>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (status, content_type, body) = match (req.method(), req.uri().path()) {
+        (&Method::GET, "/metrics") => {
+            if let Ok(stats) = route.send(GetRouteStats).await {
+                metrics().live_brokers.set(stats.brokers as i64);
+                metrics().topics.set(stats.topics as i64);
+            }
+            (
+                StatusCode::OK,
+                "text/plain; version=0.0.4",
+                metrics().render(),
+            )
+        }
+        (&Method::GET, "/healthz") => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
+        (&Method::GET, "/readyz") => match route.send(GetRouteStats).await {
+            Ok(_) => (StatusCode::OK, "text/plain", "ready\n".to_owned()),
+            Err(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                "route owner unavailable\n".to_owned(),
+            ),
+        },
+        _ => (
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "not found\n".to_owned(),
+        ),
+    };
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_default())
+}

@@ -1,0 +1,135 @@
+//! The optional HTTP endpoint against the real binary: Prometheus metrics that count what
+//! the server did, and the health and readiness probes.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use common::{request, route_query, Broker, Server};
+
+/// A plain HTTP/1.1 GET; returns (status, body).
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let status = text.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn http_addr(server: &Server) -> String {
+    server
+        .startup_log
+        .iter()
+        .find_map(|l| l.split("at http://").nth(1))
+        .expect("the HTTP endpoint's address is logged")
+        .trim()
+        .to_owned()
+}
+
+fn metric(body: &str, series: &str) -> f64 {
+    body.lines()
+        .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("series {series} in\n{body}"))
+}
+
+#[test]
+fn metrics_count_requests_responses_brokers_and_cache_hits() {
+    let server = Server::start(&["httpPort=0"]);
+    let http = http_addr(&server);
+    let mut broker = server.client();
+    let reg = Broker::new("c", "b", "127.0.0.1:10911", 0).register(&[("A", 4, 6), ("B", 4, 6)], 1);
+    assert_eq!(broker.call(reg).code, 0);
+    let mut c = server.client();
+    for _ in 0..5 {
+        assert_eq!(c.call(route_query("A")).code, 0);
+    }
+    assert_eq!(c.call(route_query("missing")).code, 17);
+    assert_eq!(c.call(request(99999, &[])).code, 3);
+
+    let (status, body) = get(&http, "/metrics");
+    assert_eq!(status, 200);
+    assert_eq!(
+        metric(
+            &body,
+            "namesrv_requests_total{code=\"GET_ROUTEINFO_BY_TOPIC\"}"
+        ),
+        6.0
+    );
+    assert_eq!(
+        metric(&body, "namesrv_requests_total{code=\"REGISTER_BROKER\"}"),
+        1.0
+    );
+    assert_eq!(
+        metric(&body, "namesrv_requests_total{code=\"UNKNOWN\"}"),
+        1.0
+    );
+    assert_eq!(
+        metric(&body, "namesrv_responses_total{code=\"TOPIC_NOT_EXIST\"}"),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &body,
+            "namesrv_responses_total{code=\"REQUEST_CODE_NOT_SUPPORTED\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(&body, "namesrv_route_cache_total{result=\"miss\"}"),
+        1.0
+    );
+    assert_eq!(
+        metric(&body, "namesrv_route_cache_total{result=\"hit\"}"),
+        4.0
+    );
+    assert_eq!(metric(&body, "namesrv_live_brokers"), 1.0);
+    assert_eq!(metric(&body, "namesrv_topics"), 2.0);
+    assert_eq!(metric(&body, "namesrv_connections"), 2.0);
+    assert_eq!(
+        metric(
+            &body,
+            "namesrv_request_duration_seconds_count{code=\"GET_ROUTEINFO_BY_TOPIC\"}"
+        ),
+        6.0
+    );
+
+    drop(broker);
+    assert!(common::eventually(
+        std::time::Duration::from_secs(5),
+        || {
+            let (_, body) = get(&http, "/metrics");
+            metric(&body, "namesrv_live_brokers") == 0.0
+                && metric(
+                    &body,
+                    "namesrv_broker_unregistrations_total{cause=\"connection_closed\"}",
+                ) == 1.0
+        }
+    ));
+}
+
+#[test]
+fn health_readiness_and_unknown_paths() {
+    let server = Server::start(&["httpPort=0"]);
+    let http = http_addr(&server);
+    assert_eq!(get(&http, "/healthz"), (200, "ok\n".to_owned()));
+    assert_eq!(get(&http, "/readyz").0, 200);
+    assert_eq!(get(&http, "/nope").0, 404);
+}
+
+#[test]
+fn the_endpoint_is_off_by_default() {
+    let server = Server::start(&[]);
+    assert!(server.startup_log.iter().all(|l| !l.contains("http://")));
+}
