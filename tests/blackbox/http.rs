@@ -133,3 +133,66 @@ fn the_endpoint_is_off_by_default() {
     let server = Server::start(&[]);
     assert!(server.startup_log.iter().all(|l| !l.contains("http://")));
 }
+
+fn post(addr: &str, path: &str) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_draining_replica_turns_clients_away_but_keeps_serving_brokers() {
+    use std::time::Duration;
+    let server = Server::start(&["httpPort=0"]);
+    let http = http_addr(&server);
+    let mut broker = server.client();
+    let b = Broker::new("c", "b", "127.0.0.1:10911", 0);
+    assert_eq!(
+        broker.call(b.register(&[("A", 4, 6), ("B", 4, 6)], 1)).code,
+        0
+    );
+
+    server.signal("USR1");
+    assert!(common::eventually(Duration::from_secs(5), || get(
+        &http, "/readyz"
+    )
+    .0 == 503));
+    // A client newer than V5_3_1 gets GO_AWAY, an older one SYSTEM_ERROR; both connections close.
+    let mut new_client = server.client();
+    let resp = new_client.call(route_query("A"));
+    assert_eq!(
+        (resp.code, resp.remark.as_deref()),
+        (1500, Some("please go away"))
+    );
+    assert!(new_client.closed_within(Duration::from_secs(3)));
+    let mut old_client = server.client();
+    let mut old = route_query("A");
+    old.version = 401;
+    assert_eq!(old_client.call(old).code, 1);
+    assert!(old_client.closed_within(Duration::from_secs(3)));
+    // Brokers are still served, so the replica's routes stay current.
+    assert_eq!(
+        broker
+            .call(b.register(&[("A", 4, 6), ("B", 4, 6), ("C", 4, 6)], 2))
+            .code,
+        0
+    );
+
+    server.signal("USR2");
+    assert!(common::eventually(Duration::from_secs(5), || get(
+        &http, "/readyz"
+    )
+    .0 == 200));
+    assert_eq!(server.client().call(route_query("C")).code, 0);
+
+    assert_eq!(post(&http, "/drain"), 200);
+    assert_eq!(server.client().call(route_query("A")).code, 1500);
+    assert_eq!(post(&http, "/undrain"), 200);
+    assert_eq!(server.client().call(route_query("A")).code, 0);
+}

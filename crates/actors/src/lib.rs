@@ -13,6 +13,7 @@
 //! `liveness::table`) tested without actors; the actors are thin wrappers.
 
 pub mod config;
+pub mod drain;
 pub mod durable_file;
 pub mod kv;
 pub mod liveness;

@@ -1,5 +1,5 @@
-//! The optional HTTP endpoint for operators: `/metrics` (Prometheus text), `/healthz` and
-//! `/readyz`.
+//! The optional HTTP endpoint for operators: `/metrics` (Prometheus text), `/healthz`,
+//! `/readyz`, and `POST /drain` / `POST /undrain` (see `namesrv_actors::drain`).
 //!
 //! It runs on the main thread's runtime, apart from the remoting workers, so a scrape never
 //! competes with a broker's registration for a worker. Gauges that live in the route owner's
@@ -15,6 +15,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use namesrv_actors::drain;
 use namesrv_actors::messages::GetRouteStats;
 use namesrv_actors::metrics::metrics;
 use namesrv_actors::route::RouteActor;
@@ -62,6 +63,21 @@ async fn answer(
             )
         }
         (&Method::GET, "/healthz") => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
+        (&Method::POST, "/drain") => {
+            drain::set_draining(true);
+            tracing::info!("draining: route queries are turned away");
+            (StatusCode::OK, "text/plain", "draining\n".to_owned())
+        }
+        (&Method::POST, "/undrain") => {
+            drain::set_draining(false);
+            tracing::info!("draining stopped");
+            (StatusCode::OK, "text/plain", "serving\n".to_owned())
+        }
+        (&Method::GET, "/readyz") if drain::is_draining() => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            "draining\n".to_owned(),
+        ),
         (&Method::GET, "/readyz") => match route.send(GetRouteStats).await {
             Ok(_) => (StatusCode::OK, "text/plain", "ready\n".to_owned()),
             Err(_) => (

@@ -325,6 +325,9 @@ fn load_snapshot(file: &DurableFile) -> Option<RouteSnapshot> {
 struct ShutdownSignals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
+    /// SIGUSR1 starts draining, SIGUSR2 stops it; neither ends the wait.
+    usr1: tokio::signal::unix::Signal,
+    usr2: tokio::signal::unix::Signal,
 }
 
 impl ShutdownSignals {
@@ -333,13 +336,26 @@ impl ShutdownSignals {
         Ok(Self {
             term: signal(SignalKind::terminate())?,
             int: signal(SignalKind::interrupt())?,
+            usr1: signal(SignalKind::user_defined1())?,
+            usr2: signal(SignalKind::user_defined2())?,
         })
     }
 
+    /// Waits for SIGTERM or SIGINT, handling drain signals meanwhile.
     async fn recv(&mut self) {
-        tokio::select! {
-            _ = self.term.recv() => info!("SIGTERM received"),
-            _ = self.int.recv() => info!("SIGINT received"),
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return info!("SIGTERM received"),
+                _ = self.int.recv() => return info!("SIGINT received"),
+                _ = self.usr1.recv() => {
+                    namesrv_actors::drain::set_draining(true);
+                    info!("SIGUSR1: draining, route queries are turned away");
+                }
+                _ = self.usr2.recv() => {
+                    namesrv_actors::drain::set_draining(false);
+                    info!("SIGUSR2: draining stopped");
+                }
+            }
         }
     }
 }

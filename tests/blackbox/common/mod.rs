@@ -107,6 +107,11 @@ impl Server {
         std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
+    /// Sends a signal by name (`USR1`, `TERM`, …) without waiting.
+    pub fn signal(&self, signal: &str) {
+        unsafe_kill(self.child.id(), signal);
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

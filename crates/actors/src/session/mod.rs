@@ -22,13 +22,15 @@ use std::time::{Duration, Instant};
 
 use actix::io::{FramedWrite, WriteHandler};
 use actix::prelude::*;
-use namesrv_protocol::code::ResponseCode;
+use namesrv_protocol::code::{RequestCode, ResponseCode};
+use namesrv_protocol::version::V5_3_1;
 use namesrv_protocol::{ProtocolError, RemotingCodec, RemotingCommand, SerializeType};
 use tokio::io::WriteHalf;
 use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
 use tracing::{debug, warn};
 
+use crate::drain;
 use crate::messages::{CloseSession, ConnectionClosed};
 use crate::metrics::metrics;
 use crate::route::table::ConnectionId;
@@ -165,6 +167,22 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         let oneway = request.is_oneway();
         let (code, started) = (request.code, Instant::now());
         metrics().code(code).requests.inc();
+        if code == RequestCode::GET_ROUTEINFO_BY_TOPIC.code() && drain::is_draining() {
+            let answer = if request.version > V5_3_1 {
+                RemotingCommand::response_to(&request, ResponseCode::GO_AWAY)
+                    .with_remark("please go away")
+            } else {
+                RemotingCommand::response_to(&request, ResponseCode::SYSTEM_ERROR)
+                    .with_remark("name server is draining; use another replica")
+            };
+            metrics().observe(code, answer.code, started.elapsed());
+            if !oneway {
+                self.write(answer, encoding);
+            }
+            // Closing (after the answer is flushed) makes the client pick another replica.
+            self.writer.close();
+            return;
+        }
         if self.in_flight >= self.settings.max_in_flight {
             metrics().requests_busy.inc();
             metrics().observe(code, ResponseCode::SYSTEM_BUSY.code(), started.elapsed());
