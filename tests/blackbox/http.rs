@@ -129,6 +129,25 @@ fn health_readiness_and_unknown_paths() {
 }
 
 #[test]
+fn the_address_server_answer_lists_the_replicas() {
+    let server = Server::start(&[
+        "httpPort=0",
+        "addressServerList=127.0.0.1:9876;127.0.0.2:9876",
+    ]);
+    let http = http_addr(&server);
+    assert_eq!(
+        get(&http, "/rocketmq/nsaddr"),
+        (200, "127.0.0.1:9876;127.0.0.2:9876".to_owned())
+    );
+    let plain = Server::start(&["httpPort=0"]);
+    assert_eq!(
+        get(&http_addr(&plain), "/rocketmq/nsaddr").0,
+        404,
+        "not configured"
+    );
+}
+
+#[test]
 fn the_endpoint_is_off_by_default() {
     let server = Server::start(&[]);
     assert!(server.startup_log.iter().all(|l| !l.contains("http://")));

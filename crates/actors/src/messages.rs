@@ -245,6 +245,11 @@ pub struct BrokerSeen {
 #[rtype(result = "()")]
 pub struct BrokerHeartbeat(pub BrokerAddrKey);
 
+/// For operators: every watched broker and how long ago it was last heard from.
+#[derive(Message)]
+#[rtype(result = "Vec<(BrokerAddrKey, Duration)>")]
+pub struct GetBrokerSilences;
+
 /// From the RouteActor after an unregistration: stop watching these brokers.
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use namesrv_protocol::code::{RequestCode, ResponseCode};
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    Opts, Registry, TextEncoder,
 };
 
 /// The series of one request code.
@@ -36,6 +36,8 @@ pub struct Metrics {
     pub route_cache_hit: IntCounter,
     pub route_cache_miss: IntCounter,
     pub live_brokers: IntGauge,
+    /// Seconds since each broker was last heard from; refreshed (and pruned) at scrape time.
+    pub broker_silence: GaugeVec,
     pub topics: IntGauge,
 }
 
@@ -152,6 +154,20 @@ impl Metrics {
                 "namesrv_live_brokers",
                 "Registered broker processes.",
             ),
+            broker_silence: {
+                let g = GaugeVec::new(
+                    Opts::new(
+                        "namesrv_broker_seconds_since_heartbeat",
+                        "Seconds since each broker last registered or heartbeated.",
+                    ),
+                    &["cluster", "broker_addr"],
+                )
+                .expect("valid metric");
+                registry
+                    .register(Box::new(g.clone()))
+                    .expect("unique metric");
+                g
+            },
             topics: gauge(
                 &registry,
                 "namesrv_topics",

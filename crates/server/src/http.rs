@@ -1,5 +1,7 @@
 //! The optional HTTP endpoint for operators: `/metrics` (Prometheus text), `/healthz`,
-//! `/readyz`, and `POST /drain` / `POST /undrain` (see `namesrv_actors::drain`).
+//! `/readyz`, `POST /drain` / `POST /undrain` (see `namesrv_actors::drain`), and RocketMQ's
+//! address-server answer at `/rocketmq/nsaddr` (clients configured with a name-server
+//! domain fetch the replica list there).
 //!
 //! It runs on the main thread's runtime, apart from the remoting workers, so a scrape never
 //! competes with a broker's registration for a worker. Gauges that live in the route owner's
@@ -16,14 +18,24 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use namesrv_actors::drain;
-use namesrv_actors::messages::GetRouteStats;
+use namesrv_actors::liveness::LivenessActor;
+use namesrv_actors::messages::{GetBrokerSilences, GetRouteStats};
 use namesrv_actors::metrics::metrics;
 use namesrv_actors::route::RouteActor;
 use tokio::net::TcpListener;
 use tracing::warn;
 
 /// Serves until the task is dropped.
-pub async fn serve(listener: TcpListener, route: Addr<RouteActor>) {
+/// What the endpoint asks, and serves.
+#[derive(Clone)]
+pub struct HttpContext {
+    pub route: Addr<RouteActor>,
+    pub liveness: Addr<LivenessActor>,
+    /// Served at `/rocketmq/nsaddr` (RocketMQ's address-server protocol); empty = 404.
+    pub address_server_list: String,
+}
+
+pub async fn serve(listener: TcpListener, cx: HttpContext) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -33,9 +45,9 @@ pub async fn serve(listener: TcpListener, route: Addr<RouteActor>) {
                 continue;
             }
         };
-        let route = route.clone();
+        let cx = cx.clone();
         actix::spawn(async move {
-            let service = service_fn(move |req| answer(req, route.clone()));
+            let service = service_fn(move |req| answer(req, cx.clone()));
             if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await
@@ -48,13 +60,23 @@ pub async fn serve(listener: TcpListener, route: Addr<RouteActor>) {
 
 async fn answer(
     req: Request<Incoming>,
-    route: Addr<RouteActor>,
+    cx: HttpContext,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let route = &cx.route;
     let (status, content_type, body) = match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => {
             if let Ok(stats) = route.send(GetRouteStats).await {
                 metrics().live_brokers.set(stats.brokers as i64);
                 metrics().topics.set(stats.topics as i64);
+            }
+            if let Ok(silences) = cx.liveness.send(GetBrokerSilences).await {
+                let gauge = &metrics().broker_silence;
+                gauge.reset();
+                for (key, silence) in silences {
+                    gauge
+                        .with_label_values(&[&key.cluster_name, &key.broker_addr])
+                        .set(silence.as_secs_f64());
+                }
             }
             (
                 StatusCode::OK,
@@ -63,6 +85,11 @@ async fn answer(
             )
         }
         (&Method::GET, "/healthz") => (StatusCode::OK, "text/plain", "ok\n".to_owned()),
+        (&Method::GET, path)
+            if path.starts_with("/rocketmq/") && !cx.address_server_list.is_empty() =>
+        {
+            (StatusCode::OK, "text/plain", cx.address_server_list.clone())
+        }
         (&Method::POST, "/drain") => {
             drain::set_draining(true);
             tracing::info!("draining: route queries are turned away");

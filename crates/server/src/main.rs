@@ -242,7 +242,12 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
                     .map_err(|e| format!("cannot listen for HTTP on {http_addr}: {e}"))?;
                 let bound = http_listener.local_addr().map_err(|e| e.to_string())?;
                 info!("HTTP endpoint (/metrics, /healthz, /readyz) at http://{bound}");
-                Some(actix::spawn(http::serve(http_listener, route.clone())))
+                let cx = http::HttpContext {
+                    route: route.clone(),
+                    liveness: services.liveness.clone(),
+                    address_server_list: cfg.address_server_list.clone(),
+                };
+                Some(actix::spawn(http::serve(http_listener, cx)))
             }
             Err(_) => None,
         };

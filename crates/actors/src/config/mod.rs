@@ -94,6 +94,9 @@ pub struct NamesrvConfig {
     /// Port of the HTTP endpoint (/metrics, /healthz, /readyz) on `bindAddress`; -1 = off,
     /// 0 = any free port.
     pub http_port: i64,
+    /// The replica list the HTTP endpoint serves at `/rocketmq/nsaddr` as RocketMQ's address
+    /// server (`host:port;host:port`), for clients configured with a name-server domain.
+    pub address_server_list: String,
 }
 
 impl Default for NamesrvConfig {
@@ -150,6 +153,7 @@ impl Default for NamesrvConfig {
             route_snapshot_path: String::new(),
             route_snapshot_interval_seconds: 10,
             http_port: -1,
+            address_server_list: String::new(),
         }
     }
 }

@@ -11,7 +11,8 @@ use tracing::{info, warn};
 
 use super::table::LivenessTable;
 use crate::messages::{
-    BrokerHeartbeat, BrokerSeen, CloseSession, ExpireBrokers, ForgetBrokers, RegistrationNumber,
+    BrokerHeartbeat, BrokerSeen, CloseSession, ExpireBrokers, ForgetBrokers, GetBrokerSilences,
+    RegistrationNumber,
 };
 use crate::route::table::BrokerAddrKey;
 
@@ -87,5 +88,13 @@ impl Handler<ForgetBrokers> for LivenessActor {
         for key in &msg.0 {
             self.table.forget(key);
         }
+    }
+}
+
+impl Handler<GetBrokerSilences> for LivenessActor {
+    type Result = MessageResult<GetBrokerSilences>;
+
+    fn handle(&mut self, _: GetBrokerSilences, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.table.silences(Instant::now()))
     }
 }

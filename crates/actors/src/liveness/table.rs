@@ -83,6 +83,14 @@ impl<K: Hash + Eq + Clone, H> LivenessTable<K, H> {
             .map(|e| now.saturating_duration_since(e.last_seen))
     }
 
+    /// Every watched broker with how long ago it was last heard from.
+    pub fn silences(&self, now: Instant) -> Vec<(K, Duration)> {
+        self.entries
+            .iter()
+            .map(|(k, e)| (k.clone(), now.saturating_duration_since(e.last_seen)))
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
@@ -138,6 +146,17 @@ mod tests {
         table.seen("a", t0 + secs(5), secs(10), ());
         table.heartbeat(&"a", t0);
         assert!(table.expire(t0 + secs(14)).is_empty());
+    }
+
+    #[test]
+    fn silences_lists_every_broker() {
+        let t0 = Instant::now();
+        let mut table = LivenessTable::new();
+        table.seen("a", t0, secs(10), ());
+        table.seen("b", t0 + secs(2), secs(10), ());
+        let mut s = table.silences(t0 + secs(5));
+        s.sort();
+        assert_eq!(s, vec![("a", secs(5)), ("b", secs(3))]);
     }
 
     #[test]
