@@ -81,3 +81,36 @@ fn print_config_and_load_a_java_properties_file() {
     );
     assert!(text.contains(&format!("configStorePath={}\n", file.display())));
 }
+
+#[test]
+fn keys_that_cannot_change_at_run_time_are_refused_and_nothing_is_applied() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    for body in [
+        "listenPort=1234",
+        "serverWorkerThreads=1000",
+        "frameMaxLength=1",
+        "enableTopicList=false\nbindAddress=0.0.0.0",
+        "unknownKey=1",
+    ] {
+        let resp = c.call(request(318, &[]).with_body(body.as_bytes().to_vec()));
+        assert_eq!(resp.code, 16, "{body}");
+        assert!(resp.remark.unwrap().contains("at run time"));
+    }
+    let text = config_text(&mut c);
+    assert!(
+        text.contains("enableTopicList=true\n"),
+        "the whole update was refused"
+    );
+    assert!(!text.contains("listenPort=1234"));
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_refused() {
+    let server = Server::start(&[]);
+    let mut c = server.client();
+    let resp = c.call(request(318, &[]).with_body(&b"waitSecondsForService=soon"[..]));
+    assert_eq!(resp.code, 1);
+    assert!(resp.remark.unwrap().contains("waitSecondsForService"));
+    assert!(config_text(&mut c).contains("waitSecondsForService=45\n"));
+}

@@ -273,6 +273,10 @@ pub struct UpdateNamesrvConfig(pub String);
 pub enum ConfigUpdateError {
     #[error("Can not update config in black list.")]
     BlackListed(String),
+    #[error("Can not update config {0} at run time: only run-time flags can be updated remotely.")]
+    NotUpdatable(String),
+    #[error("config {0} cannot take the value '{1}'")]
+    Invalid(String, String),
     #[error("could not persist the config: {0}")]
     Persist(String),
 }

@@ -1,7 +1,7 @@
 //! ConfigActor: the run-time owner of the configuration.
 //!
 //! It answers GET/UPDATE_NAMESRV_CONFIG, refuses black-listed keys (the list is fixed when the
-//! server starts, so an update cannot shrink it), persists accepted updates to
+//! server starts, so an update cannot shrink it) and any key outside [`RUNTIME_UPDATABLE`], persists accepted updates to
 //! `configStorePath` as Java does, and pushes the per-request flags to the route owner.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use actix::prelude::*;
 use namesrv_protocol::body::{parse_properties, write_properties};
 use tracing::{info, warn};
 
-use super::NamesrvConfig;
+use super::{NamesrvConfig, RUNTIME_UPDATABLE};
 use crate::durable_file::DurableFile;
 use crate::messages::{
     ConfigUpdateError, GetNamesrvConfig, UpdateNamesrvConfig, UpdateRuntimeFlags,
@@ -69,26 +69,25 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
             warn!(%key, "config update refused: key is black-listed");
             return Err(ConfigUpdateError::BlackListed(key.clone()));
         }
+        if let Some((key, _)) = entries
+            .iter()
+            .find(|(k, _)| !RUNTIME_UPDATABLE.contains(&k.as_str()))
+        {
+            warn!(%key, "config update refused: key cannot change at run time");
+            return Err(ConfigUpdateError::NotUpdatable(key.clone()));
+        }
         let mut updated = self.config.clone();
         let applied =
             updated.apply_properties(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let mut extra = self.extra.clone();
-        for key in &applied.unknown {
-            // Like Java, only keys the configuration already holds are updated.
-            if let (Some(slot), Some((_, v))) =
-                (extra.get_mut(key), entries.iter().find(|(k, _)| k == key))
-            {
-                *slot = v.trim().to_owned();
-            }
+        if let Some((key, value)) = applied.rejected.into_iter().next() {
+            return Err(ConfigUpdateError::Invalid(key, value));
         }
         let previous = std::mem::replace(&mut self.config, updated);
-        let previous_extra = std::mem::replace(&mut self.extra, extra);
         if let Err(e) = self
             .store
             .save(write_properties(&self.all_properties()).as_bytes())
         {
             self.config = previous;
-            self.extra = previous_extra;
             return Err(ConfigUpdateError::Persist(format!(
                 "{}: {e}",
                 self.store.path().display()

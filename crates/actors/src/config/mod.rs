@@ -26,6 +26,22 @@ pub const ALWAYS_BLACK_LISTED: [&str; 4] = [
     "rocketmqHome",
 ];
 
+/// The only keys UPDATE_NAMESRV_CONFIG may change: flags read on every request, which take
+/// effect at once and name no file, thread or socket. Java accepts any key outside its black
+/// list (and rewrites the config file with it), which is how CVE-2023-37582 turned a remote
+/// config update into code execution; and most keys it accepts do nothing until a restart.
+pub const RUNTIME_UPDATABLE: [&str; 9] = [
+    "orderMessageEnable",
+    "returnOrderTopicConfigToBroker",
+    "supportActingMaster",
+    "enableAllTopicList",
+    "enableTopicList",
+    "notifyMinBrokerIdChanged",
+    "needWaitForService",
+    "waitSecondsForService",
+    "deleteTopicWithBrokerRegistration",
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct NamesrvConfig {
@@ -315,6 +331,22 @@ mod tests {
         assert_eq!(config.scan_not_active_broker_interval, 5000);
         assert_eq!(applied.unknown, vec!["brokerIP1".to_string()]);
         assert_eq!(applied.rejected.len(), 1);
+    }
+
+    #[test]
+    fn every_runtime_updatable_key_is_a_known_flag() {
+        let flags_before = NamesrvConfig::default().runtime_flags();
+        for key in RUNTIME_UPDATABLE {
+            assert!(NamesrvConfig::is_known_key(key), "{key}");
+            assert!(!ALWAYS_BLACK_LISTED.contains(&key));
+        }
+        let mut config = NamesrvConfig::default();
+        config.apply_properties(RUNTIME_UPDATABLE.iter().map(|k| (*k, "true")));
+        assert_ne!(
+            config.runtime_flags(),
+            flags_before,
+            "they are the run-time flags"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub async fn update(request: &RemotingCommand, cx: &RequestContext) -> HandlerRe
             .await?
         {
             Ok(()) => success(request),
-            Err(e @ ConfigUpdateError::BlackListed(_)) => {
+            Err(e @ (ConfigUpdateError::BlackListed(_) | ConfigUpdateError::NotUpdatable(_))) => {
                 RemotingCommand::response_to(request, ResponseCode::NO_PERMISSION)
                     .with_remark(e.to_string())
             }
