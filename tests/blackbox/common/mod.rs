@@ -189,6 +189,7 @@ impl Client {
 
     /// Sends `request` and reports a write error instead of panicking (for requests the
     /// server is expected to cut off).
+    /// The request's own opaque is kept.
     pub fn try_send(&mut self, mut request: RemotingCommand) -> std::io::Result<()> {
         request.serialize_type = self.encoding;
         let frame = encode_frame(&request).expect("encode");
@@ -210,6 +211,7 @@ impl Client {
                 Ok(0) => return None,
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return None,
                 Err(e) => panic!("read failed: {e}"),
             }
         }
