@@ -227,4 +227,37 @@ mod tests {
         assert!(text.contains("namesrv_responses_total{code=\"SUCCESS\"}"));
         assert!(text.contains("namesrv_request_duration_seconds_bucket"));
     }
+
+    #[test]
+    fn the_shipped_dashboard_and_alerts_use_only_series_we_export() {
+        let m = metrics();
+        // Vec series appear once a label value is used.
+        m.unregistrations.with_label_values(&["expired"]).inc_by(0);
+        m.kv_writes.with_label_values(&["failed"]).inc_by(0);
+        m.broker_silence.with_label_values(&["c", "a"]).set(0.0);
+        let text = m.render();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/");
+        for file in ["prometheus/alerts.yml", "grafana/namesrv-dashboard.json"] {
+            let content = std::fs::read_to_string(format!("{root}{file}")).unwrap();
+            let mut rest = content.as_str();
+            let mut checked = 0;
+            while let Some(at) = rest.find("namesrv_") {
+                let name: String = rest[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                rest = &rest[at + name.len()..];
+                if name == "namesrv_" {
+                    continue;
+                }
+                let base = name.trim_end_matches("_bucket");
+                assert!(
+                    text.lines().any(|l| l.starts_with(base)),
+                    "{file} uses {name}, which /metrics does not export"
+                );
+                checked += 1;
+            }
+            assert!(checked > 5, "{file}");
+        }
+    }
 }
