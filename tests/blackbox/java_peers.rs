@@ -66,14 +66,43 @@ fn free_broker_port() -> u16 {
     panic!("no free port triple");
 }
 
-/// The broker process, SIGKILLed when dropped.
-struct BrokerProcess(Child);
+/// The broker process and its port, SIGKILLed when dropped.
+struct BrokerProcess(Child, u16);
 
 impl Drop for BrokerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Starts a real broker of `line` registering with `namesrv` (one address or `a;b;c`).
+fn start_broker(
+    line: &str,
+    namesrv: &str,
+    work: &std::path::Path,
+    extra_conf: &str,
+) -> BrokerProcess {
+    let port = free_broker_port();
+    let log = std::fs::File::create(work.join("broker.out")).unwrap();
+    let child = Command::new("bash")
+        .env("ROCKETMQ_LINE", line)
+        .env("BROKER_EXTRA_CONF", extra_conf)
+        .arg(peers_script())
+        .args([
+            "broker",
+            namesrv,
+            work.join("broker").to_str().unwrap(),
+            &port.to_string(),
+            CLUSTER,
+            BROKER,
+        ])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start broker");
+    BrokerProcess(child, port)
 }
 
 fn broker_registered(server: &Server) -> bool {
@@ -103,26 +132,8 @@ fn broker_producer_consumer(line: &str) {
     let server = Server::start(&["scanNotActiveBrokerInterval=1000"]);
     let ns = server.addr.clone();
     let work = tempfile::tempdir().unwrap();
-    let port = free_broker_port();
-    let log = std::fs::File::create(work.path().join("broker.out")).unwrap();
-    let broker_dir = work.path().join("broker");
-    let child = Command::new("bash")
-        .env("ROCKETMQ_LINE", line)
-        .arg(peers_script())
-        .args([
-            "broker",
-            &ns,
-            broker_dir.to_str().unwrap(),
-            &port.to_string(),
-            CLUSTER,
-            BROKER,
-        ])
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start broker");
-    let mut broker = BrokerProcess(child);
+    let mut broker = start_broker(line, &ns, work.path(), "");
+    let port = broker.1;
 
     let started = Instant::now();
     assert!(
@@ -186,4 +197,72 @@ fn broker_producer_consumer(line: &str) {
     );
     eprintln!("route gone {:?} after SIGKILL", killed.elapsed());
     assert!(!broker_registered(&server));
+}
+
+#[test]
+fn three_replicas_a_producer_survives_losing_two_and_they_converge_when_back() {
+    let build = peers("5", &["build"]);
+    assert!(build.status.success());
+    let mut replicas: Vec<Option<Server>> = (0..3).map(|_| Some(Server::start(&[]))).collect();
+    let addrs: Vec<String> = replicas
+        .iter()
+        .map(|r| r.as_ref().unwrap().addr.clone())
+        .collect();
+    let all = addrs.join(";");
+    let work = tempfile::tempdir().unwrap();
+    // Brokers re-register every 10 s here (the shortest period a broker allows).
+    let _broker = start_broker("5", &all, work.path(), "registerNameServerPeriod=10000");
+    assert!(
+        eventually(Duration::from_secs(120), || replicas
+            .iter()
+            .all(|r| broker_registered(r.as_ref().unwrap()))),
+        "the broker registered with every replica"
+    );
+    let create = peers(
+        "5",
+        &[
+            "mqadmin",
+            "updateTopic",
+            "-n",
+            &all,
+            "-c",
+            CLUSTER,
+            "-t",
+            TOPIC,
+        ],
+    );
+    assert!(create.status.success());
+    assert!(eventually(Duration::from_secs(30), || replicas.iter().all(
+        |r| { route_of(&mut r.as_ref().unwrap().client(), TOPIC).is_ok() }
+    )));
+
+    // Lose two replicas: clients given all three addresses keep working through the third.
+    let dirs: Vec<_> = [0, 1]
+        .iter()
+        .map(|i| replicas[*i].take().unwrap().kill())
+        .collect();
+    let produce = peers("5", &["produce", &all, TOPIC, "3"]);
+    assert!(
+        produce.status.success(),
+        "produced with two of three replicas down"
+    );
+    let consume = peers("5", &["consume", &all, TOPIC, "replica_group", "3", "90"]);
+    assert!(
+        consume.status.success(),
+        "consumed with two of three replicas down"
+    );
+
+    // Bring them back on their old ports: the broker's next registration fills them in.
+    for (i, dir) in dirs.into_iter().enumerate() {
+        let port = addrs[i].rsplit(':').next().unwrap().to_string();
+        replicas[i] = Some(Server::start_in(dir, &[&format!("listenPort={port}")]));
+    }
+    let restarted = Instant::now();
+    assert!(
+        eventually(Duration::from_secs(40), || replicas.iter().all(|r| {
+            route_of(&mut r.as_ref().unwrap().client(), TOPIC).is_ok()
+        })),
+        "restarted replicas converge"
+    );
+    eprintln!("replicas converged {:?} after restart", restarted.elapsed());
 }

@@ -26,7 +26,7 @@ public final class Produce {
             for (int i = 0; i < count; i++) {
                 Message msg = new Message(topic, "acceptance",
                         ("acceptance-" + i).getBytes(StandardCharsets.UTF_8));
-                SendResult result = producer.send(msg);
+                SendResult result = sendWithRetries(producer, msg);
                 System.out.println("sent " + i + " " + result.getSendStatus() + " "
                         + result.getMessageQueue());
                 if (result.getSendStatus() == SendStatus.SEND_OK) {
@@ -38,5 +38,24 @@ public final class Produce {
         }
         System.out.println("SEND_OK " + ok + "/" + count);
         System.exit(ok == count ? 0 : 1);
+    }
+
+    /**
+     * The application's own retry policy on top of the client's: with some name servers
+     * down, the client fails a call on a dead one and picks another for the next call.
+     */
+    private static SendResult sendWithRetries(DefaultMQProducer producer, Message msg)
+            throws Exception {
+        Exception last = null;
+        for (int attempt = 1; attempt <= 10; attempt++) {
+            try {
+                return producer.send(msg);
+            } catch (Exception e) {
+                last = e;
+                System.out.println("attempt " + attempt + " failed: " + e);
+                Thread.sleep(1000);
+            }
+        }
+        throw last;
     }
 }
