@@ -28,11 +28,7 @@ public final class Consume {
         int timeout = Integer.parseInt(args[4]);
         Set<String> seen = ConcurrentHashMap.newKeySet();
         CountDownLatch done = new CountDownLatch(1);
-        DefaultMQPushConsumer consumer = new DefaultMQPushConsumer(group);
-        consumer.setNamesrvAddr(namesrv);
-        consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
-        consumer.subscribe(topic, "*");
-        consumer.registerMessageListener((MessageListenerConcurrently) (msgs, context) -> {
+        MessageListenerConcurrently listener = (msgs, context) -> {
             for (MessageExt m : msgs) {
                 String body = new String(m.getBody(), StandardCharsets.UTF_8);
                 if (body.startsWith("acceptance-") && seen.add(body)) {
@@ -43,8 +39,30 @@ public final class Consume {
                 done.countDown();
             }
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
-        });
-        consumer.start();
+        };
+        // The application's own retry: with some name servers down, the client's first
+        // route query can land on a dead one and fail start(); the next picks another.
+        DefaultMQPushConsumer consumer = null;
+        for (int attempt = 1; consumer == null; attempt++) {
+            DefaultMQPushConsumer candidate = new DefaultMQPushConsumer(group);
+            candidate.setNamesrvAddr(namesrv);
+            // A fresh client instance per attempt starts its name-server choice afresh.
+            candidate.setInstanceName("consume-" + attempt);
+            candidate.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+            candidate.subscribe(topic, "*");
+            candidate.registerMessageListener(listener);
+            try {
+                candidate.start();
+                consumer = candidate;
+            } catch (Exception e) {
+                System.out.println("start attempt " + attempt + " failed: " + e);
+                candidate.shutdown();
+                if (attempt >= 30) {
+                    throw e;
+                }
+                Thread.sleep(1000);
+            }
+        }
         boolean ok = done.await(timeout, TimeUnit.SECONDS);
         consumer.shutdown();
         System.out.println("RECEIVED " + seen.size() + "/" + count);

@@ -47,7 +47,7 @@ public final class Produce {
     private static SendResult sendWithRetries(DefaultMQProducer producer, Message msg)
             throws Exception {
         Exception last = null;
-        for (int attempt = 1; attempt <= 10; attempt++) {
+        for (int attempt = 1; attempt <= 30; attempt++) {
             try {
                 return producer.send(msg);
             } catch (Exception e) {
