@@ -8,12 +8,12 @@ use std::net::TcpStream;
 
 use common::{request, route_query, Broker, Server};
 
-/// A plain HTTP/1.1 GET; returns (status, body).
-fn get(addr: &str, path: &str) -> (u16, String) {
+/// A plain HTTP/1.1 request without a body; returns (status, body).
+fn http(addr: &str, method: &str, path: &str) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();
@@ -24,6 +24,14 @@ fn get(addr: &str, path: &str) -> (u16, String) {
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+fn get(addr: &str, path: &str) -> (u16, String) {
+    http(addr, "GET", path)
+}
+
+fn post(addr: &str, path: &str) -> u16 {
+    http(addr, "POST", path).0
 }
 
 fn http_addr(server: &Server) -> String {
@@ -151,18 +159,6 @@ fn the_address_server_answer_lists_the_replicas() {
 fn the_endpoint_is_off_by_default() {
     let server = Server::start(&[]);
     assert!(server.startup_log.iter().all(|l| !l.contains("http://")));
-}
-
-fn post(addr: &str, path: &str) -> u16 {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    text.split(' ').nth(1).unwrap().parse().unwrap()
 }
 
 #[test]
