@@ -86,9 +86,11 @@ pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> Handler
         RegisterBrokerReply::Conflict => {
             success(request).with_ext_fields(RegisterBrokerResponseHeader::default().to_ext())
         }
+        // Java built the (empty) response header before refusing, so it goes out as `{}`.
         RegisterBrokerReply::Refused => {
             RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
                 .with_remark("register broker failed")
+                .with_ext_fields(RegisterBrokerResponseHeader::default().to_ext())
         }
     })
 }
@@ -158,5 +160,11 @@ pub async fn member_group(request: &RemotingCommand, cx: &RequestContext) -> Han
             broker_name: header.broker_name,
         })
         .await?;
-    Ok(success(request).with_body(body))
+    // Java never clears the placeholder remark of this response; clients ignore it.
+    Ok(success(request)
+        .with_remark(JAVA_PLACEHOLDER_REMARK)
+        .with_body(body))
 }
+
+/// The remark Java's response constructor puts in and some handlers never replace.
+const JAVA_PLACEHOLDER_REMARK: &str = "not set any response code";
