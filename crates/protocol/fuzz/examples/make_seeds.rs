@@ -5,7 +5,8 @@ use std::fs;
 use std::path::Path;
 
 use bytes::BytesMut;
-use namesrv_protocol::frame::encode_frame;
+use tokio_util::codec::Decoder;
+use namesrv_protocol::frame::{encode_frame, RemotingCodec};
 use namesrv_protocol::header::{binary, json};
 use namesrv_protocol::headers::{
     BrokerHeartbeatRequestHeader, CommandHeader, GetRouteInfoRequestHeader,
@@ -151,4 +152,44 @@ fn main() {
     frame.extend_from_slice(&(cpp.len() as u32).to_be_bytes());
     frame.extend_from_slice(cpp);
     write(&seeds.join("frame_decoder"), "cpp_client", &frame);
+
+    vector_bodies(&seeds);
+}
+
+/// The bodies of the real-peer frames in `tests/vectors/`, each given to the target that
+/// reads its kind, plus the KV file and properties shapes Java writes.
+fn vector_bodies(seeds: &Path) {
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/vectors");
+    let mut names: Vec<_> = fs::read_dir(&vectors)
+        .expect("tests/vectors")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .filter(|n| n.ends_with(".bin"))
+        .collect();
+    names.sort();
+    for name in names {
+        let mut frame = BytesMut::from(&fs::read(vectors.join(&name)).expect("vector")[..]);
+        let command = RemotingCodec::new(64 << 20)
+            .decode(&mut frame)
+            .expect("vectors decode")
+            .expect("a whole frame");
+        let body = command.body;
+        if body.is_empty() {
+            continue;
+        }
+        let stem = name.trim_end_matches(".bin");
+        let target = if name.contains("register-") && !name.contains("response") {
+            "register_body"
+        } else if name.contains("route-response") {
+            "route_json"
+        } else if name.contains("getconfig-response") {
+            "properties"
+        } else {
+            "bodies"
+        };
+        write(&seeds.join(target), &format!("{stem}.body"), &body);
+    }
+    let kv = br#"{"configTable":{"ORDER_TOPIC_CONFIG":{"TopicTest":"broker-a:4;broker-b:4"},"ns":{"k":"v"}}}"#;
+    write(&seeds.join("kv_file"), "kvconfig.json", kv);
+    let props = b"# comment\nlistenPort=9876\nkvConfigPath=/root/namesrv/kvConfig.json\nkey\\\n  continued = v\\u0041\n";
+    write(&seeds.join("properties"), "props.txt", props);
 }
