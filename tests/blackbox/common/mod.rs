@@ -35,6 +35,15 @@ impl Server {
 
     /// Starts in an existing directory (to restart on the same files).
     pub fn start_in(dir: tempfile::TempDir, settings: &[&str]) -> Server {
+        Self::start_with_env(dir, settings, &[])
+    }
+
+    /// Starts with extra environment variables for the server process.
+    pub fn start_with_env(
+        dir: tempfile::TempDir,
+        settings: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let kv = dir.path().join("kvConfig.json");
         let store = dir.path().join("namesrv.properties");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_namesrv"));
@@ -49,7 +58,8 @@ impl Server {
         for s in settings {
             cmd.arg("-o").arg(s);
         }
-        cmd.env("RUST_LOG", "info")
+        cmd.envs(env.iter().copied())
+            .env("RUST_LOG", "info")
             .env("HOME", dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
