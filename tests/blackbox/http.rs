@@ -211,3 +211,69 @@ fn a_draining_replica_turns_clients_away_but_keeps_serving_brokers() {
     assert_eq!(post(&http, "/undrain"), 200);
     assert_eq!(server.client().call(route_query("A")).code, 0);
 }
+
+#[test]
+fn every_limit_hit_is_counted_in_its_metric() {
+    let server = Server::start(&[
+        "httpPort=0",
+        "maxConnections=2",
+        "maxInFlightPerConnection=1",
+        "serverChannelMaxIdleTimeSeconds=1",
+        "frameReadTimeoutMillis=1000",
+    ]);
+    let web = http_addr(&server);
+    let counter = |name: &str| metric(&get(&web, "/metrics").1, name);
+
+    // maxConnections: the third connection is closed at accept.
+    let mut first = server.client();
+    let _second = server.client();
+    let mut third = server.client();
+    assert!(third.closed_within(std::time::Duration::from_secs(3)));
+    assert!(counter("namesrv_connections_refused_total") >= 1.0);
+
+    // maxInFlightPerConnection: a burst of pipelined KV writes gets SYSTEM_BUSY for the excess.
+    let mut burst = Vec::new();
+    for i in 0..50 {
+        let key = format!("k{i}");
+        let mut put = request(100, &[("namespace", "ns"), ("key", &key), ("value", "v")]);
+        put.opaque = i + 1;
+        burst.extend_from_slice(&namesrv_protocol::frame::encode_frame(&put).unwrap());
+    }
+    first.send_raw(&burst);
+    let busy = (0..50)
+        .filter(|_| first.read().expect("answered").code == 2)
+        .count();
+    assert!(busy >= 1, "some writes were turned away");
+    assert_eq!(counter("namesrv_requests_busy_total"), busy as f64);
+
+    // A garbage frame closes its connection.
+    first.send_raw(&[0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
+    assert!(first.closed_within(std::time::Duration::from_secs(3)));
+    assert!(common::eventually(
+        std::time::Duration::from_secs(3),
+        || { counter("namesrv_connections_closed_bad_frame_total") >= 1.0 }
+    ));
+
+    // The idle timeout closes a silent connection (a slot is free again after the closes).
+    let mut idle = None;
+    assert!(common::eventually(
+        std::time::Duration::from_secs(5),
+        || {
+            let mut c = server.client();
+            let opaque = c.send(route_query("t"));
+            let answered = matches!(c.read(), Some(r) if r.opaque == opaque);
+            if answered {
+                idle = Some(c);
+            }
+            answered
+        }
+    ));
+    assert!(idle
+        .as_mut()
+        .expect("connected")
+        .closed_within(std::time::Duration::from_secs(4)));
+    assert!(common::eventually(
+        std::time::Duration::from_secs(3),
+        || { counter("namesrv_connections_closed_idle_total") >= 1.0 }
+    ));
+}

@@ -29,6 +29,7 @@ pub struct Metrics {
     pub connections: IntGauge,
     pub connections_refused: IntCounter,
     pub connections_closed_bad_frame: IntCounter,
+    pub connections_closed_idle: IntCounter,
     pub requests_busy: IntCounter,
     pub registrations: IntCounter,
     pub unregistrations: IntCounterVec,
@@ -126,6 +127,11 @@ impl Metrics {
                 &registry,
                 "namesrv_connections_closed_bad_frame_total",
                 "Connections closed because a frame could not be decoded or came too slowly.",
+            ),
+            connections_closed_idle: counter(
+                &registry,
+                "namesrv_connections_closed_idle_total",
+                "Connections closed after serverChannelMaxIdleTimeSeconds without traffic.",
             ),
             requests_busy: counter(
                 &registry,

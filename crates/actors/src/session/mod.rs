@@ -129,6 +129,7 @@ impl Actor for Session {
             ctx.run_interval(Duration::from_secs(1), move |act, ctx| {
                 if idle.is_some_and(|idle| act.last_activity.elapsed() > idle) {
                     debug!(peer = %act.peer, "closing idle connection");
+                    metrics().connections_closed_idle.inc();
                     ctx.stop();
                 } else if deadline.is_some_and(|d| act.partial_frame.waiting_longer_than(d)) {
                     warn!(peer = %act.peer, "closing connection: a frame arrives too slowly");
