@@ -269,3 +269,57 @@ fn an_idle_connection_is_closed_after_the_idle_timeout() {
         "closed after ~1 s of silence"
     );
 }
+
+#[test]
+fn a_peer_that_never_reads_its_answers_is_closed_not_buffered() {
+    let server = Server::start(&["maxWriteBacklogBytes=65536", "httpPort=0"]);
+    let mut stuck = server.client();
+    let mut frames = Vec::new();
+    for i in 0..1000 {
+        let mut query = route_query("t");
+        query.opaque = i + 1;
+        frames.extend_from_slice(&encode_frame(&query).unwrap());
+    }
+    // Requests keep coming, answers are never read: beyond what the kernel's socket buffers
+    // hold, the answers would pile up in the server. Bounded: 400 batches (~60 MB of
+    // answers) or 30 s.
+    stuck
+        .stream
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut refused = false;
+    for _ in 0..400 {
+        if stuck.try_send_raw(&frames).is_err() || started.elapsed() > Duration::from_secs(30) {
+            refused = true;
+            break;
+        }
+    }
+    assert!(
+        refused || stuck.closed_within(Duration::from_secs(5)),
+        "the connection that never reads is closed"
+    );
+    let mut other = server.client();
+    assert_eq!(other.call(route_query("t")).code, 17, "others are served");
+    let web = server
+        .startup_log
+        .iter()
+        .find_map(|l| l.split("at http://").nth(1))
+        .expect("HTTP address logged")
+        .trim()
+        .to_owned();
+    let mut http = std::net::TcpStream::connect(&web).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        http,
+        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    http.read_to_string(&mut text).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("namesrv_connections_closed_slow_reader_total 1")),
+        "counted as a slow reader"
+    );
+}

@@ -30,6 +30,7 @@ pub struct Metrics {
     pub connections_refused: IntCounter,
     pub connections_closed_bad_frame: IntCounter,
     pub connections_closed_idle: IntCounter,
+    pub connections_closed_slow_reader: IntCounter,
     pub requests_busy: IntCounter,
     pub registrations: IntCounter,
     pub unregistrations: IntCounterVec,
@@ -132,6 +133,11 @@ impl Metrics {
                 &registry,
                 "namesrv_connections_closed_idle_total",
                 "Connections closed after serverChannelMaxIdleTimeSeconds without traffic.",
+            ),
+            connections_closed_slow_reader: counter(
+                &registry,
+                "namesrv_connections_closed_slow_reader_total",
+                "Connections closed because unread answers passed maxWriteBacklogBytes.",
             ),
             requests_busy: counter(
                 &registry,

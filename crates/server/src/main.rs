@@ -170,6 +170,7 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         idle_timeout: (cfg.server_channel_max_idle_time_seconds > 0)
             .then(|| Duration::from_secs(cfg.server_channel_max_idle_time_seconds as u64)),
         max_in_flight: cfg.max_in_flight_per_connection.max(1) as usize,
+        max_write_backlog: cfg.max_write_backlog_bytes.max(0) as u64,
         frame_deadline: (cfg.frame_read_timeout_millis > 0)
             .then(|| Duration::from_millis(cfg.frame_read_timeout_millis as u64)),
     };

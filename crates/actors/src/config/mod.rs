@@ -100,6 +100,8 @@ pub struct NamesrvConfig {
     pub max_connections: i64,
     /// Requests of one connection in progress at most; more get SYSTEM_BUSY.
     pub max_in_flight_per_connection: i64,
+    /// Bytes of answers a peer may leave unread before its connection is closed.
+    pub max_write_backlog_bytes: i64,
     /// A frame must arrive whole within this many ms of its first byte (0 = no limit).
     pub frame_read_timeout_millis: i64,
     /// Warm restart: route snapshot file, written periodically and on shutdown and restored
@@ -165,6 +167,7 @@ impl Default for NamesrvConfig {
             log_format: "human".into(),
             max_connections: 50_000,
             max_in_flight_per_connection: 1024,
+            max_write_backlog_bytes: 16 * 1024 * 1024,
             frame_read_timeout_millis: 60_000,
             route_snapshot_path: String::new(),
             route_snapshot_interval_seconds: 10,

@@ -10,6 +10,7 @@
 //! that costs this peer only. When the connection ends for any reason, the route owner is
 //! told, and unregisters whatever broker registered over it.
 
+mod backlog;
 mod codec;
 pub mod dispatch;
 mod handlers;
@@ -59,6 +60,8 @@ pub struct SessionSettings {
     /// Requests of one connection handled at once; beyond it, SYSTEM_BUSY (Java's overload
     /// answer), so one pipelining peer cannot queue unbounded work.
     pub max_in_flight: usize,
+    /// Answers a peer has not read yet, in bytes, before its connection is closed.
+    pub max_write_backlog: u64,
 }
 
 /// Java's remark for an overload answer; clients know to back off on it.
@@ -67,7 +70,12 @@ const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a w
 pub struct Session {
     id: ConnectionId,
     peer: SocketAddr,
-    writer: FramedWrite<RemotingCommand, WriteHalf<TcpStream>, RemotingCodec>,
+    writer: FramedWrite<
+        RemotingCommand,
+        backlog::CountingWriter<WriteHalf<TcpStream>>,
+        backlog::CountingEncoder,
+    >,
+    backlog: backlog::Backlog,
     services: Services,
     settings: SessionSettings,
     last_activity: Instant,
@@ -94,10 +102,17 @@ impl Session {
                 read,
                 codec::TimedDecoder::new(codec.clone(), partial_frame.clone()),
             ));
+            let backlog = backlog::Backlog::default();
+            let writer = FramedWrite::new(
+                backlog::CountingWriter::new(write, backlog.clone()),
+                backlog::CountingEncoder::new(codec, backlog.clone()),
+                ctx,
+            );
             Session {
                 id,
                 peer,
-                writer: FramedWrite::new(write, codec, ctx),
+                writer,
+                backlog,
                 services,
                 settings,
                 last_activity: Instant::now(),
@@ -108,7 +123,22 @@ impl Session {
         })
     }
 
-    fn write(&mut self, mut response: RemotingCommand, request_encoding: SerializeType) {
+    fn write(
+        &mut self,
+        mut response: RemotingCommand,
+        request_encoding: SerializeType,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.backlog.pending() > self.settings.max_write_backlog {
+            warn!(
+                peer = %self.peer,
+                unread_bytes = self.backlog.pending(),
+                "closing connection: the peer does not read its answers"
+            );
+            metrics().connections_closed_slow_reader.inc();
+            ctx.stop();
+            return;
+        }
         response.serialize_type = match self.settings.reply_encoding {
             ReplyEncoding::MirrorRequest => request_encoding,
             ReplyEncoding::Fixed(t) => t,
@@ -178,7 +208,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             };
             metrics().observe(code, answer.code, started.elapsed());
             if !oneway {
-                self.write(answer, encoding);
+                self.write(answer, encoding, ctx);
             }
             // Closing (after the answer is flushed) makes the client pick another replica.
             self.writer.close();
@@ -190,7 +220,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             if !oneway {
                 let busy = RemotingCommand::response_to(&request, ResponseCode::SYSTEM_BUSY)
                     .with_remark(OVERLOAD_REMARK);
-                self.write(busy, encoding);
+                self.write(busy, encoding, ctx);
             }
             return;
         }
@@ -201,11 +231,11 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             session: ctx.address().recipient(),
         };
         let fut = dispatch::dispatch(request, context);
-        ctx.spawn(fut.into_actor(self).map(move |response, act, _| {
+        ctx.spawn(fut.into_actor(self).map(move |response, act, ctx| {
             act.in_flight -= 1;
             metrics().observe(code, response.code, started.elapsed());
             if !oneway {
-                act.write(response, encoding);
+                act.write(response, encoding, ctx);
             }
         }));
     }
