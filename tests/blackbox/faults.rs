@@ -1,5 +1,6 @@
-//! Faults against the real binary: a SIGKILL in the middle of a KV write storm, and brokers
-//! flapping (registering, dropping their connections, coming back) in numbers.
+//! Faults against the real binary: a SIGKILL in the middle of a KV write storm, brokers
+//! flapping (registering, dropping their connections, coming back) in numbers, and a
+//! connection flood far past `maxConnections`.
 
 mod common;
 
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{eventually, request, route_of, Broker, Server};
+use common::{eventually, request, route_of, route_query, Broker, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody, KvConfigFile};
 
 #[test]
@@ -127,4 +128,46 @@ fn a_thousand_flapping_brokers_settle_to_exactly_the_connected_ones() {
     assert!(route_of(&mut probe, &format!("own{}", connected[0])).is_ok());
     let gone = (0..n).find(|i| conns[*i].is_none()).unwrap();
     assert_eq!(route_of(&mut probe, &format!("own{gone}")), Err(17));
+}
+
+#[test]
+fn a_connection_flood_past_the_limit_leaves_established_clients_served() {
+    let server = Server::start(&["maxConnections=64"]);
+    let mut steady = server.client();
+    assert_eq!(steady.call(route_query("t")).code, 17);
+
+    // 8 threads open 250 connections each as fast as they can, holding them (2,000 in all,
+    // 31x the limit), while the established client keeps asking.
+    let addr = server.addr.clone();
+    let flooders: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut held = Vec::new();
+                for _ in 0..250 {
+                    if let Ok(s) = std::net::TcpStream::connect(&addr) {
+                        held.push(s);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(500));
+                held.len()
+            })
+        })
+        .collect();
+    for _ in 0..50 {
+        assert_eq!(steady.call(route_query("t")).code, 17, "still answered");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let connected: usize = flooders.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(connected > 0, "the flood really connected");
+
+    // Once the flood is gone, slots are free again.
+    assert!(eventually(Duration::from_secs(5), || {
+        let mut c = server.client();
+        c.stream
+            .set_read_timeout(Some(Duration::from_millis(500)))
+            .unwrap();
+        let opaque = c.send(route_query("t"));
+        matches!(c.read(), Some(r) if r.opaque == opaque)
+    }));
 }
