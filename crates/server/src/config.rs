@@ -208,12 +208,52 @@ mod tests {
         assert!(parse_overrides(&["novalue".into()]).is_err());
     }
 
+    /// Every `.properties` file under `deploy/` (sample configs, the container and
+    /// Kubernetes ones), loaded through the real loader.
     #[test]
-    fn the_shipped_example_config_uses_only_known_keys() {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/namesrv.properties");
-        let loaded = load(Some(&file), vec![], &[]).unwrap();
-        assert!(loaded.unknown.is_empty(), "{:?}", loaded.unknown);
-        assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
-        assert_eq!(loaded.config.log_format, "json");
+    fn every_shipped_config_loads_with_only_known_keys() {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "properties") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy"),
+            &mut files,
+        );
+        assert!(files.len() >= 3, "sample configs found: {files:?}");
+        for file in files {
+            let loaded = load(Some(&file), vec![], &[]).unwrap();
+            assert!(loaded.unknown.is_empty(), "{file:?}: {:?}", loaded.unknown);
+            assert!(
+                loaded.rejected.is_empty(),
+                "{file:?}: {:?}",
+                loaded.rejected
+            );
+        }
+    }
+
+    #[test]
+    fn the_operations_guide_documents_every_key() {
+        let guide = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/operations.md"),
+        )
+        .unwrap();
+        let reference = guide
+            .split("## Configuration reference")
+            .nth(1)
+            .expect("a configuration reference section");
+        let missing: Vec<String> = NamesrvConfig::default()
+            .to_properties()
+            .into_keys()
+            .filter(|key| !reference.contains(&format!("| `{key}` |")))
+            .collect();
+        assert!(missing.is_empty(), "undocumented keys: {missing:?}");
     }
 }
