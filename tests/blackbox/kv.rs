@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{request, Server};
+use common::{request, Broker, Server};
 use namesrv_protocol::body::{JsonBody, KvTable};
 
 #[test]
@@ -183,4 +183,66 @@ fn a_corrupt_kv_file_stops_startup_with_a_clear_message() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("corrupt"), "{err}");
+}
+
+#[test]
+fn a_full_kv_disk_answers_an_error_keeps_acknowledged_writes_and_keeps_serving() {
+    // The KV directory is a 64 KiB tmpfs in the server's own mount namespace (root in CI, as
+    // here; `unshare` is util-linux). The server is exec'd, so its pid is the child's.
+    let dir = tempfile::tempdir().unwrap();
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).unwrap();
+    let script = format!(
+        "mount -t tmpfs -o size=64k tmpfs '{}' && exec \"$0\" \"$@\"",
+        full.display()
+    );
+    let kv = format!("kvConfigPath={}/kvConfig.json", full.display());
+    let server = Server::start_via(dir, &[&kv], &[], &["unshare", "-m", "sh", "-c", &script]);
+    let mut c = server.client();
+    let value = "x".repeat(4096);
+    let mut acknowledged = Vec::new();
+    let mut refused = None;
+    for i in 0..64 {
+        let key = format!("k{i}");
+        let resp = c.call(request(
+            100,
+            &[("namespace", "ns"), ("key", &key), ("value", &value)],
+        ));
+        match resp.code {
+            0 => acknowledged.push(key),
+            1 => {
+                refused = Some((key, resp.remark.unwrap_or_default()));
+                break;
+            }
+            other => panic!("unexpected code {other}"),
+        }
+    }
+    let (key, remark) = refused.expect("the disk filled up within 64 writes of 4 KiB");
+    assert!(
+        remark.contains("could not persist"),
+        "clear error: {remark}"
+    );
+    assert!(
+        remark.contains("No space left"),
+        "the disk was full: {remark}"
+    );
+    assert!(!acknowledged.is_empty(), "some writes fit");
+    // The refused write is not visible; every acknowledged one still is.
+    assert_eq!(
+        c.call(request(101, &[("namespace", "ns"), ("key", &key)]))
+            .code,
+        22
+    );
+    for k in &acknowledged {
+        let resp = c.call(request(101, &[("namespace", "ns"), ("key", k)]));
+        assert_eq!(resp.code, 0, "{k} still there");
+    }
+    // Routes are still served, and a registration still works.
+    let broker = Broker::new("DefaultCluster", "broker-a", "127.0.0.1:10911", 0);
+    assert_eq!(
+        c.call(broker.register(&[("T", 4, 6), ("T2", 4, 6)], 1))
+            .code,
+        0
+    );
+    assert_eq!(common::route_of(&mut c, "T").map(|_| ()), Ok(()));
 }

@@ -44,9 +44,27 @@ impl Server {
         settings: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
+        Self::start_via(dir, settings, env, &[])
+    }
+
+    /// Starts the binary through `launcher` (a command that ends by exec-ing its arguments,
+    /// such as `unshare -m sh -c '…; exec "$0" "$@"'`), so the pid is still the server's.
+    pub fn start_via(
+        dir: tempfile::TempDir,
+        settings: &[&str],
+        env: &[(&str, &str)],
+        launcher: &[&str],
+    ) -> Server {
         let kv = dir.path().join("kvConfig.json");
         let store = dir.path().join("namesrv.properties");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_namesrv"));
+        let mut cmd = match launcher.split_first() {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(env!("CARGO_BIN_EXE_namesrv"));
+                cmd
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_namesrv")),
+        };
         cmd.arg("-o")
             .arg("bindAddress=127.0.0.1")
             .arg("-o")
