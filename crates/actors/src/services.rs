@@ -5,12 +5,14 @@ use actix::Addr;
 use crate::config::ConfigActor;
 use crate::kv::KvActor;
 use crate::liveness::LivenessActor;
-use crate::route::RouteActor;
+use crate::route::{RouteActor, RouteVersion};
 
 /// Who a session can ask. Cloning is cheap (reference-counted addresses).
 #[derive(Clone)]
 pub struct Services {
     pub route: Addr<RouteActor>,
+    /// The route generation the route actor publishes (for answers kept per thread).
+    pub route_version: RouteVersion,
     pub kv: Addr<KvActor>,
     pub liveness: Addr<LivenessActor>,
     pub config: Addr<ConfigActor>,

@@ -23,7 +23,7 @@ use namesrv_actors::kv::KvActor;
 use namesrv_actors::liveness::LivenessActor;
 use namesrv_actors::messages::{FlushKv, TakeRouteSnapshot};
 use namesrv_actors::route::table::RouteSnapshot;
-use namesrv_actors::route::{RouteActor, SnapshotSettings};
+use namesrv_actors::route::{RouteActor, RouteVersion, SnapshotSettings};
 use namesrv_actors::session::{ReplyEncoding, SessionSettings};
 use namesrv_actors::Services;
 use namesrv_protocol::SerializeType;
@@ -200,10 +200,12 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         });
         let scan = Duration::from_millis(cfg.scan_not_active_broker_interval.max(100) as u64);
         let (liveness_tx, liveness_rx) = tokio::sync::oneshot::channel();
+        let route_version = RouteVersion::default();
+        let published = route_version.clone();
         let route = RouteActor::start_in_arbiter(&route_arbiter.handle(), move |ctx| {
             let liveness = LivenessActor::new(scan, ctx.address().recipient()).start();
             let _ = liveness_tx.send(liveness.clone());
-            let route = RouteActor::new(flags, liveness);
+            let route = RouteActor::new(flags, liveness).publishing(published);
             match snapshots {
                 Some(settings) => route.with_snapshots(settings),
                 None => route,
@@ -225,6 +227,7 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         };
         let services = Services {
             route: route.clone(),
+            route_version,
             kv: kv.clone(),
             liveness,
             config: config_actor,

@@ -23,12 +23,11 @@ use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
 use crate::messages::*;
 use crate::metrics::metrics;
+use crate::route::published::RouteVersion;
 
 pub struct RouteActor {
     table: RouteTable,
     cache: RouteCache,
-    /// Bumped when something outside the table that shapes answers changes.
-    epoch: u64,
     flags: RuntimeFlags,
     started: Instant,
     order_topic_config: Option<BTreeMap<String, String>>,
@@ -60,7 +59,6 @@ impl RouteActor {
         Self {
             table,
             cache: RouteCache::default(),
-            epoch: 0,
             flags,
             started: Instant::now(),
             order_topic_config: None,
@@ -71,6 +69,13 @@ impl RouteActor {
             snapshots: None,
             snapshot_generation: None,
         }
+    }
+
+    /// Publishes the route generation to `version`, so sessions can tell when the answers
+    /// they were given are still current (see `route::published`).
+    pub fn publishing(mut self, version: RouteVersion) -> Self {
+        self.table.publish_to(version);
+        self
     }
 
     /// Enables warm restarts: periodic snapshots and, if given, a restore at start.
@@ -110,8 +115,8 @@ impl RouteActor {
             .map(Bytes::from)
     }
 
-    fn version(&self) -> (u64, u64) {
-        (self.table.generation(), self.epoch)
+    fn version(&self) -> u64 {
+        self.table.generation()
     }
 
     /// Applies a batch of unregistrations; `cause` labels the metric.
@@ -428,7 +433,7 @@ impl Handler<OrderTopicConfigChanged> for RouteActor {
             )
         });
         self.order_topic_config = msg.0;
-        self.epoch += 1;
+        self.table.invalidate_answers();
     }
 }
 
@@ -438,7 +443,7 @@ impl Handler<UpdateRuntimeFlags> for RouteActor {
     fn handle(&mut self, msg: UpdateRuntimeFlags, _: &mut Self::Context) {
         self.flags = msg.0;
         self.table.set_config(route_config(&self.flags));
-        self.epoch += 1;
+        self.table.invalidate_answers();
     }
 }
 

@@ -5,9 +5,9 @@
 //! per change (lazily, on the first query after it) and then served as shared [`Bytes`]:
 //! a route query costs a hash lookup and a reference-count increment.
 //!
-//! The cache is keyed by the route table's generation plus an epoch of our own for inputs
-//! outside the table (the ORDER_TOPIC_CONFIG values and run-time flags); when either moves,
-//! everything is dropped and re-encoded on demand. Unknown topics are never cached, so a
+//! The cache is keyed by the route table's generation, which also moves for inputs outside
+//! the table that shape answers (the ORDER_TOPIC_CONFIG values, run-time flags); when it
+//! moves, everything is dropped and re-encoded on demand. Unknown topics are never cached, so a
 //! client asking for random names cannot grow it.
 
 use std::collections::HashMap;
@@ -34,14 +34,14 @@ impl Entry {
 
 #[derive(Default)]
 pub struct RouteCache {
-    version: (u64, u64),
+    version: u64,
     routes: HashMap<String, Entry>,
     cluster_info: Option<Bytes>,
 }
 
 impl RouteCache {
-    /// Drops everything if `version` (table generation, local epoch) moved.
-    fn sync(&mut self, version: (u64, u64)) {
+    /// Drops everything if the table generation moved.
+    fn sync(&mut self, version: u64) {
         if self.version != version {
             self.version = version;
             self.routes.clear();
@@ -52,7 +52,7 @@ impl RouteCache {
     /// The cached answer for `topic`, or the one `encode` makes (cached if `Some`).
     pub fn route(
         &mut self,
-        version: (u64, u64),
+        version: u64,
         topic: &str,
         dialect: JsonDialect,
         encode: impl FnOnce() -> Option<Bytes>,
@@ -76,7 +76,7 @@ impl RouteCache {
         Some(encoded)
     }
 
-    pub fn cluster_info(&mut self, version: (u64, u64), encode: impl FnOnce() -> Bytes) -> Bytes {
+    pub fn cluster_info(&mut self, version: u64, encode: impl FnOnce() -> Bytes) -> Bytes {
         self.sync(version);
         self.cluster_info.get_or_insert_with(encode).clone()
     }
@@ -99,28 +99,28 @@ mod tests {
         let mut cache = RouteCache::default();
         let mut calls = 0;
         for _ in 0..3 {
-            let got = cache.route((1, 0), "t", JsonDialect::Standard, || {
+            let got = cache.route(1, "t", JsonDialect::Standard, || {
                 calls += 1;
                 Some(Bytes::from_static(b"s"))
             });
             assert_eq!(got.as_deref(), Some(&b"s"[..]));
         }
         assert_eq!(calls, 1);
-        cache.route((1, 0), "t", JsonDialect::Fastjson, || {
+        cache.route(1, "t", JsonDialect::Fastjson, || {
             calls += 1;
             Some(Bytes::from_static(b"f"))
         });
         assert_eq!(calls, 2);
-        cache.route((2, 0), "t", JsonDialect::Standard, || {
+        cache.route(2, "t", JsonDialect::Standard, || {
             calls += 1;
             Some(Bytes::from_static(b"s2"))
         });
         assert_eq!(calls, 3, "a new generation re-encodes");
-        cache.route((2, 1), "t", JsonDialect::Standard, || {
+        cache.route(3, "t", JsonDialect::Standard, || {
             calls += 1;
             Some(Bytes::from_static(b"s3"))
         });
-        assert_eq!(calls, 4, "a new epoch re-encodes");
+        assert_eq!(calls, 4, "every new generation re-encodes");
     }
 
     #[test]
@@ -128,7 +128,7 @@ mod tests {
         let mut cache = RouteCache::default();
         for i in 0..100 {
             assert!(cache
-                .route((0, 0), &format!("nope{i}"), JsonDialect::Standard, || None)
+                .route(0, &format!("nope{i}"), JsonDialect::Standard, || None)
                 .is_none());
         }
         assert!(cache.is_empty());
@@ -138,15 +138,15 @@ mod tests {
     fn cluster_info_is_cached_until_the_version_moves() {
         let mut cache = RouteCache::default();
         assert_eq!(
-            &cache.cluster_info((0, 0), || Bytes::from_static(b"a"))[..],
+            &cache.cluster_info(0, || Bytes::from_static(b"a"))[..],
             b"a"
         );
         assert_eq!(
-            &cache.cluster_info((0, 0), || Bytes::from_static(b"b"))[..],
+            &cache.cluster_info(0, || Bytes::from_static(b"b"))[..],
             b"a"
         );
         assert_eq!(
-            &cache.cluster_info((1, 0), || Bytes::from_static(b"c"))[..],
+            &cache.cluster_info(1, || Bytes::from_static(b"c"))[..],
             b"c"
         );
     }

@@ -3,6 +3,8 @@
 pub mod actor;
 pub mod cache;
 pub mod notify;
+pub mod published;
 pub mod table;
 
 pub use actor::{RouteActor, SnapshotSettings};
+pub use published::RouteVersion;

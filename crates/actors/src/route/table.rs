@@ -24,6 +24,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::route::published::RouteVersion;
+
 use namesrv_protocol::body::{
     BrokerData, DataVersion, QueueData, TopicConfigSerializeWrapper, TopicQueueMappingInfo,
 };
@@ -228,6 +230,8 @@ pub struct RouteTable {
     /// group last reported a new DataVersion. See `register` for why this is tracked.
     operator_perm_brokers: HashSet<String>,
     generation: u64,
+    /// Where the generation is published for sessions (see `route::published`).
+    published: RouteVersion,
 }
 
 impl RouteTable {
@@ -254,6 +258,19 @@ impl RouteTable {
 
     fn touch(&mut self) {
         self.generation += 1;
+        self.published.publish(self.generation);
+    }
+
+    /// Publishes every future generation to `version` (and the current one now).
+    pub fn publish_to(&mut self, version: RouteVersion) {
+        version.publish(self.generation);
+        self.published = version;
+    }
+
+    /// Moves the generation for a change outside the table that shapes answers (the
+    /// ORDER_TOPIC_CONFIG values, run-time flags), so cached answers are re-encoded.
+    pub fn invalidate_answers(&mut self) {
+        self.touch();
     }
 
     /// Registered broker processes.

@@ -14,6 +14,7 @@ mod backlog;
 mod codec;
 pub mod dispatch;
 mod handlers;
+mod route_answers;
 mod slot;
 
 pub use slot::ConnectionSlot;

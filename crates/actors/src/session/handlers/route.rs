@@ -6,7 +6,9 @@ use namesrv_protocol::headers::{CommandHeader, GetRouteInfoRequestHeader, ZONE_M
 use namesrv_protocol::RemotingCommand;
 
 use crate::messages::{GetClusterInfo, GetTopicRoute, RouteError};
+use crate::metrics::metrics;
 use crate::session::dispatch::{success, HandlerResult, RequestContext};
+use crate::session::route_answers;
 
 pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = GetRouteInfoRequestHeader::from_ext(request.ext_fields.as_ref())?;
@@ -21,6 +23,15 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
         .ext(ZONE_NAME)
         .filter(|z| zone_mode && !z.trim().is_empty())
         .map(str::to_owned);
+    // Zone answers differ per request; everything else can be answered on this thread.
+    let generation = cx.services.route_version.current();
+    if zone.is_none() {
+        if let Some(body) = route_answers::route(generation, &header.topic, dialect) {
+            metrics().route_cache_hit.inc();
+            return Ok(success(request).with_body(body));
+        }
+    }
+    let keep = zone.is_none().then(|| header.topic.clone());
     let answer = cx
         .services
         .route
@@ -31,7 +42,12 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
         })
         .await?;
     Ok(match answer {
-        Ok(body) => success(request).with_body(body),
+        Ok(body) => {
+            if let Some(topic) = keep {
+                route_answers::keep_route(generation, &topic, dialect, body.clone());
+            }
+            success(request).with_body(body)
+        }
         Err(e @ RouteError::TopicNotExist(_)) => {
             RemotingCommand::response_to(request, ResponseCode::TOPIC_NOT_EXIST)
                 .with_remark(e.to_string())
@@ -42,6 +58,11 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
 }
 
 pub async fn cluster_info(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
+    let generation = cx.services.route_version.current();
+    if let Some(body) = route_answers::cluster_info(generation) {
+        return Ok(success(request).with_body(body));
+    }
     let body = cx.services.route.send(GetClusterInfo).await?;
+    route_answers::keep_cluster_info(generation, body.clone());
     Ok(success(request).with_body(body))
 }

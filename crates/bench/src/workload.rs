@@ -1,0 +1,236 @@
+//! What a run asks: which request codes, over which topics, with which header encoding.
+//! Requests are built from typed headers so every server sees exactly what a Java client
+//! or broker would send.
+
+use bytes::Bytes;
+use clap::ValueEnum;
+use namesrv_protocol::body::{
+    body_crc32, DataVersion, JsonBody, JsonDialect, RegisterBrokerBody, TopicConfig,
+    TopicConfigSerializeWrapper,
+};
+use namesrv_protocol::headers::{
+    BrokerHeartbeatRequestHeader, CommandHeader, GetRouteInfoRequestHeader,
+    RegisterBrokerRequestHeader,
+};
+use namesrv_protocol::{RemotingCommand, SerializeType};
+use serde::Serialize;
+
+use crate::rng::Rng;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// GET_ROUTEINFO_BY_TOPIC over the populated topics.
+    Route,
+    /// GET_BROKER_CLUSTER_INFO.
+    Cluster,
+    /// REGISTER_BROKER storms: each request a full registration of one of the brokers.
+    Register,
+    /// BROKER_HEARTBEAT of the populated brokers.
+    Heartbeat,
+    /// 90 % route, 5 % cluster info, 4 % heartbeat, 1 % registration.
+    Mixed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Header {
+    Json,
+    Rocketmq,
+}
+
+/// The cluster the populate step creates and the workload refers to.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub brokers: usize,
+    pub topics: usize,
+    pub queues: i32,
+}
+
+impl Cluster {
+    pub fn topic(i: usize) -> String {
+        format!("BenchTopic{i}")
+    }
+
+    pub fn broker_name(i: usize) -> String {
+        format!("bench-broker-{i}")
+    }
+
+    pub fn broker_addr(i: usize) -> String {
+        format!("127.0.0.{}:{}", 2 + i / 50_000, 10_000 + i % 50_000)
+    }
+
+    /// One REGISTER_BROKER of broker `i` carrying every topic (cluster-wide topics, as
+    /// `mqadmin updateTopic -c` creates them). `compressed` uses the 5.x zlib form.
+    pub fn register(&self, i: usize, counter: i64, compressed: bool) -> RemotingCommand {
+        let body = self.register_body(counter);
+        let body: Bytes = if compressed {
+            body.encode_compressed(namesrv_protocol::version::CURRENT_VERSION)
+                .into()
+        } else {
+            body.to_json(JsonDialect::Fastjson).into()
+        };
+        let header = RegisterBrokerRequestHeader {
+            broker_name: Self::broker_name(i),
+            broker_addr: Self::broker_addr(i),
+            cluster_name: "BenchCluster".into(),
+            ha_server_addr: Self::broker_addr(i),
+            broker_id: 0,
+            heartbeat_timeout_millis: Some(600_000),
+            enable_acting_master: Some(false),
+            compressed,
+            body_crc32: body_crc32(&body) as i32,
+        };
+        RemotingCommand::request(103, Some(header.to_ext())).with_body(body)
+    }
+
+    fn register_body(&self, counter: i64) -> RegisterBrokerBody {
+        let topic_config_table = (0..self.topics)
+            .map(|t| {
+                let name = Self::topic(t);
+                let config = TopicConfig {
+                    topic_name: Some(name.clone()),
+                    read_queue_nums: self.queues,
+                    write_queue_nums: self.queues,
+                    ..TopicConfig::default()
+                };
+                (name, config)
+            })
+            .collect();
+        RegisterBrokerBody {
+            topic_config_serialize_wrapper: TopicConfigSerializeWrapper {
+                topic_config_table,
+                data_version: DataVersion {
+                    state_version: 0,
+                    timestamp: 1_700_000_000_000,
+                    counter,
+                },
+                topic_queue_mapping_info_map: Default::default(),
+            },
+            filter_server_list: vec![],
+        }
+    }
+
+    pub fn heartbeat(i: usize) -> RemotingCommand {
+        let header = BrokerHeartbeatRequestHeader {
+            cluster_name: "BenchCluster".into(),
+            broker_addr: Self::broker_addr(i),
+            broker_name: Self::broker_name(i),
+            broker_id: Some(0),
+            epoch: None,
+            max_offset: None,
+            confirm_offset: None,
+            heartbeat_timeout_mills: None,
+            election_priority: None,
+        };
+        RemotingCommand::request(904, Some(header.to_ext()))
+    }
+}
+
+/// Picks topics uniformly, or Zipf-skewed (a few hot topics, as in real fleets).
+pub struct TopicPicker {
+    /// Cumulative weights when skewed.
+    cdf: Option<Vec<f64>>,
+    topics: usize,
+}
+
+impl TopicPicker {
+    pub fn new(topics: usize, skew: f64) -> Self {
+        let cdf = (skew > 0.0).then(|| {
+            let mut acc = 0.0;
+            let mut cdf: Vec<f64> = (1..=topics)
+                .map(|k| {
+                    acc += 1.0 / (k as f64).powf(skew);
+                    acc
+                })
+                .collect();
+            for c in &mut cdf {
+                *c /= acc;
+            }
+            cdf
+        });
+        TopicPicker { cdf, topics }
+    }
+
+    pub fn pick(&self, rng: &mut Rng) -> usize {
+        match &self.cdf {
+            None => (rng.next_u64() % self.topics as u64) as usize,
+            Some(cdf) => {
+                let u = rng.next_f64();
+                cdf.partition_point(|c| *c < u).min(self.topics - 1)
+            }
+        }
+    }
+}
+
+/// Builds each connection's next request.
+pub struct Generator {
+    kind: Kind,
+    header: SerializeType,
+    cluster: Cluster,
+    picker: std::sync::Arc<TopicPicker>,
+    /// Pre-built registrations, one per broker (bodies shared, so cheap to clone).
+    registrations: std::sync::Arc<Vec<RemotingCommand>>,
+    rng: Rng,
+    topic_names: std::sync::Arc<Vec<String>>,
+    next_broker: usize,
+}
+
+impl Generator {
+    pub fn new(
+        kind: Kind,
+        header: Header,
+        cluster: Cluster,
+        picker: std::sync::Arc<TopicPicker>,
+        registrations: std::sync::Arc<Vec<RemotingCommand>>,
+        topic_names: std::sync::Arc<Vec<String>>,
+        seed: u64,
+    ) -> Self {
+        Generator {
+            kind,
+            header: match header {
+                Header::Json => SerializeType::Json,
+                Header::Rocketmq => SerializeType::RocketMq,
+            },
+            cluster,
+            picker,
+            registrations,
+            rng: Rng::new(seed),
+            topic_names,
+            next_broker: seed as usize,
+        }
+    }
+
+    pub fn next_request(&mut self) -> RemotingCommand {
+        let kind = match self.kind {
+            Kind::Mixed => match self.rng.next_u64() % 100 {
+                0..=89 => Kind::Route,
+                90..=94 => Kind::Cluster,
+                95..=98 => Kind::Heartbeat,
+                _ => Kind::Register,
+            },
+            k => k,
+        };
+        let mut request = match kind {
+            Kind::Route => {
+                let topic = self.topic_names[self.picker.pick(&mut self.rng)].clone();
+                let header = GetRouteInfoRequestHeader {
+                    topic,
+                    accept_standard_json_only: None,
+                };
+                RemotingCommand::request(105, Some(header.to_ext()))
+            }
+            Kind::Cluster => RemotingCommand::request(106, None),
+            Kind::Heartbeat => {
+                self.next_broker = (self.next_broker + 1) % self.cluster.brokers.max(1);
+                Cluster::heartbeat(self.next_broker)
+            }
+            Kind::Register | Kind::Mixed => {
+                self.next_broker = (self.next_broker + 1) % self.registrations.len().max(1);
+                self.registrations[self.next_broker].clone()
+            }
+        };
+        request.serialize_type = self.header;
+        request
+    }
+}
