@@ -68,7 +68,7 @@ impl Cluster {
             body.encode_compressed(namesrv_protocol::version::CURRENT_VERSION)
                 .into()
         } else {
-            body.to_json(JsonDialect::Fastjson).into()
+            with_mapping_data_version(body.to_json(JsonDialect::Fastjson)).into()
         };
         let header = RegisterBrokerRequestHeader {
             broker_name: Self::broker_name(i),
@@ -125,6 +125,24 @@ impl Cluster {
         };
         RemotingCommand::request(904, Some(header.to_ext()))
     }
+}
+
+/// Adds the `mappingDataVersion` and `topicQueueMappingDetailMap` members a 5.x broker
+/// sends (name servers ignore them, but rocketmq-rust 1.0.0 refuses a register body without
+/// them, a real 4.9 broker's included).
+fn with_mapping_data_version(json: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8(json).expect("our writer writes UTF-8");
+    text.replacen(
+        ",\"topicConfigTable\":",
+        ",\"mappingDataVersion\":{\"counter\":0,\"stateVersion\":0,\"timestamp\":1700000000000},\"topicConfigTable\":",
+        1,
+    )
+    .replacen(
+        ",\"topicQueueMappingInfoMap\":",
+        ",\"topicQueueMappingDetailMap\":{},\"topicQueueMappingInfoMap\":",
+        1,
+    )
+    .into_bytes()
 }
 
 /// Picks topics uniformly, or Zipf-skewed (a few hot topics, as in real fleets).
