@@ -10,7 +10,8 @@
 #   peers.sh produce NAMESRV TOPIC COUNT
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
-#   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec)
+#   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
+#                                       $JAVA_NAMESRV_OPTS replaces its JVM heap/GC options
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 case "${ROCKETMQ_LINE:-5}" in
@@ -108,7 +109,9 @@ CONF
     write_logback "$dir"
     printf 'listenPort=%s\nbindAddress=127.0.0.1\nkvConfigPath=%s/kvConfig.json\n' "$port" "$dir" > "$dir/namesrv.properties"
     export ROCKETMQ_HOME="$dir"
-    exec java -Xms256m -Xmx256m -XX:+UseSerialGC -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
+    # JAVA_NAMESRV_OPTS replaces the small-heap options (bench/compare.sh passes runserver.sh's).
+    # shellcheck disable=SC2086
+    exec java ${JAVA_NAMESRV_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC} -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
       -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
     ;;
   *)

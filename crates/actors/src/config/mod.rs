@@ -92,7 +92,7 @@ pub struct NamesrvConfig {
     pub frame_max_length: i64,
     /// Header encoding of our replies: `REQUEST` (mirror each request), `JSON` or `ROCKETMQ`.
     pub serialize_type: String,
-    /// Threads serving connections; 0 means one per CPU.
+    /// Threads serving connections; 0 means half the CPUs (at least one).
     pub io_threads: i64,
     /// `human` or `json` log lines.
     pub log_format: String,

@@ -43,7 +43,7 @@ pub type HandlerResult = Result<RemotingCommand, HandlerError>;
 /// Handles one request and yields its response (the session drops it for oneway requests).
 pub fn dispatch(
     request: RemotingCommand,
-    cx: RequestContext,
+    cx: std::rc::Rc<RequestContext>,
 ) -> LocalBoxFuture<'static, RemotingCommand> {
     async move {
         let Some(code) = RequestCode::from_code(request.code) else {

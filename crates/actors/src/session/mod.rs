@@ -27,7 +27,7 @@ use actix::prelude::*;
 use namesrv_protocol::code::{RequestCode, ResponseCode};
 use namesrv_protocol::version::V5_3_1;
 use namesrv_protocol::{ProtocolError, RemotingCodec, RemotingCommand, SerializeType};
-use tokio::io::WriteHalf;
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
 use tracing::{debug, warn};
@@ -73,11 +73,13 @@ pub struct Session {
     peer: SocketAddr,
     writer: FramedWrite<
         RemotingCommand,
-        backlog::CountingWriter<WriteHalf<TcpStream>>,
+        backlog::CountingWriter<OwnedWriteHalf>,
         backlog::CountingEncoder,
     >,
     backlog: backlog::Backlog,
     services: Services,
+    /// What every request of this connection is handled with, built once.
+    context: std::rc::Rc<dispatch::RequestContext>,
     settings: SessionSettings,
     last_activity: Instant,
     in_flight: usize,
@@ -96,7 +98,8 @@ impl Session {
         slot: Option<ConnectionSlot>,
     ) -> Addr<Session> {
         Session::create(move |ctx| {
-            let (read, write) = tokio::io::split(stream);
+            // Owned halves: no lock between reader and writer, unlike `tokio::io::split`.
+            let (read, write) = stream.into_split();
             let codec = RemotingCodec::new(settings.max_frame_length);
             let partial_frame = codec::PartialFrameClock::default();
             ctx.add_stream(FramedRead::new(
@@ -109,12 +112,18 @@ impl Session {
                 backlog::CountingEncoder::new(codec, backlog.clone()),
                 ctx,
             );
+            let context = std::rc::Rc::new(dispatch::RequestContext {
+                services: services.clone(),
+                connection: id,
+                session: ctx.address().recipient(),
+            });
             Session {
                 id,
                 peer,
                 writer,
                 backlog,
                 services,
+                context,
                 settings,
                 last_activity: Instant::now(),
                 in_flight: 0,
@@ -180,7 +189,8 @@ impl Actor for Session {
 
 impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
     fn handle(&mut self, item: Result<RemotingCommand, ProtocolError>, ctx: &mut Self::Context) {
-        self.last_activity = Instant::now();
+        let started = Instant::now();
+        self.last_activity = started;
         let request = match item {
             Ok(request) => request,
             Err(e) => {
@@ -197,7 +207,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         }
         let encoding = request.serialize_type;
         let oneway = request.is_oneway();
-        let (code, started) = (request.code, Instant::now());
+        let code = request.code;
         metrics().code(code).requests.inc();
         if code == RequestCode::GET_ROUTEINFO_BY_TOPIC.code() && drain::is_draining() {
             let answer = if request.version > V5_3_1 {
@@ -226,12 +236,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             return;
         }
         self.in_flight += 1;
-        let context = dispatch::RequestContext {
-            services: self.services.clone(),
-            connection: self.id,
-            session: ctx.address().recipient(),
-        };
-        let fut = dispatch::dispatch(request, context);
+        let fut = dispatch::dispatch(request, self.context.clone());
         ctx.spawn(fut.into_actor(self).map(move |response, act, ctx| {
             act.in_flight -= 1;
             metrics().observe(code, response.code, started.elapsed());

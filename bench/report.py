@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Turns bench/compare.sh's raw JSON lines into a markdown report, PNG plots and the results
+section of docs/benchmarks.md (between the `results:begin` / `results:end` markers).
+
+    python bench/report.py bench/results/latest
+"""
+
+import json
+import pathlib
+import statistics
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+PLOTS = ROOT / "docs" / "bench"
+SERVERS = ["ours", "java", "rocketmq-rust", "null"]
+NAMES = {
+    "ours": "ours",
+    "java": "Java 5.3.3",
+    "rocketmq-rust": "rocketmq-rust 1.0.0",
+    "null": "null server",
+}
+
+
+def rows(out, name):
+    path = out / name
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "—"
+    return f"{v:,.{digits}f}"
+
+
+def ratio(a, b):
+    return None if a is None or b in (None, 0) else a / b
+
+
+def throughput_section(data, lines):
+    conns = sorted({r["connections"] for r in data})
+    lines += [
+        "### Route queries, closed loop (100 topics on 2 brokers, 4 in flight per connection)",
+        "",
+        "Median over rounds; requests/s, and p99 latency in µs.",
+        "",
+        "| connections | " + " | ".join(NAMES[s] for s in SERVERS) + " |",
+        "|---|" + "---|" * len(SERVERS),
+    ]
+    table = {}
+    for c in conns:
+        cells = []
+        for s in SERVERS:
+            rs = [r for r in data if r["label"] == s and r["connections"] == c]
+            q = median([r["qps"] for r in rs])
+            p99 = median([r["latency_us"]["p99"] for r in rs])
+            table[(s, c)] = q
+            cells.append(f"{fmt(q)} (p99 {fmt(p99)})" if q is not None else "—")
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    cpu = {
+        s: median([r["server_cpu_ms_per_1k"] for r in data if r["label"] == s and r.get("server_cpu_ms_per_1k")])
+        for s in SERVERS
+    }
+    lines += [
+        "",
+        "Server CPU per 1,000 route queries (median over all points): "
+        + ", ".join(f"{NAMES[s]} {fmt(cpu[s], 2)} ms" for s in SERVERS if cpu[s] is not None)
+        + ".",
+        "",
+    ]
+    plt.figure(figsize=(6, 4))
+    for s in SERVERS:
+        xs = [c for c in conns if table.get((s, c))]
+        plt.plot(xs, [table[(s, c)] for c in xs], marker="o", label=NAMES[s])
+    plt.xscale("log", base=2)
+    plt.xlabel("connections (4 requests in flight each)")
+    plt.ylabel("route queries / s")
+    plt.title("Throughput vs connections")
+    plt.grid(True, alpha=0.3)
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(PLOTS / "throughput_vs_connections.png", dpi=110)
+    plt.close()
+    lines += ["![throughput vs connections](bench/throughput_vs_connections.png)", ""]
+    return table
+
+
+def latency_section(data, lines):
+    if not data:
+        return {}
+    rate = data[0]["offered_rate"]
+    lines += [
+        f"### Latency at half our peak: open loop, {rate:,} requests/s offered over 16 connections",
+        "",
+        "Latency is measured from when each request was due (no coordinated omission). µs.",
+        "",
+        "| server | achieved req/s | p50 | p99 | p99.9 | max | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    p99s = {}
+    plt.figure(figsize=(6, 4))
+    for s in SERVERS:
+        rs = [r for r in data if r["label"] == s]
+        if not rs:
+            continue
+        best = min(rs, key=lambda r: r["latency_us"]["p99"])
+        p99s[s] = median([r["latency_us"]["p99"] for r in rs])
+        lat = best["latency_us"]
+        lines.append(
+            f"| {NAMES[s]} | {fmt(median([r['qps'] for r in rs]))} | {lat['p50']} | {fmt(p99s[s])} | {lat['p999']} | {lat['max']} | {sum(r['errors'] for r in rs)} |"
+        )
+        qs = [q for q, _ in best["cdf_us"]]
+        vs = [max(v, 1) for _, v in best["cdf_us"]]
+        plt.plot(vs, qs, marker=".", label=NAMES[s])
+    plt.xscale("log")
+    plt.xlabel("latency (µs)")
+    plt.ylabel("fraction of requests")
+    plt.title(f"Latency CDF at {rate:,} req/s offered")
+    plt.grid(True, alpha=0.3)
+    plt.legend()
+    plt.tight_layout()
+    plt.savefig(PLOTS / "latency_cdf.png", dpi=110)
+    plt.close()
+    lines += ["", "![latency CDF](bench/latency_cdf.png)", ""]
+    return p99s
+
+
+def simple_section(title, data, lines):
+    if not data:
+        return
+    lines += [title, "", "| server | req/s | p50 µs | p99 µs | errors | codes |", "|---|---|---|---|---|---|"]
+    for s in SERVERS:
+        for r in [r for r in data if r["label"] == s]:
+            lines.append(
+                f"| {NAMES[s]} | {fmt(r['qps'])} | {r['latency_us']['p50']} | {r['latency_us']['p99']} | {r['errors']} | {r['codes']} |"
+            )
+    lines.append("")
+
+
+def scale_section(data, lines):
+    lines += [
+        "### Scale: a fresh server per point, B brokers each registering the same T topics",
+        "",
+        "RSS after registration and 3 s of route queries (4 connections); the first",
+        "broker's registration round trip; route-query p99 at that size.",
+        "",
+        "| brokers × topics | server | RSS MB | peak RSS MB | 1st registration ms | route req/s | route p99 µs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rss = {}
+    for r in data:
+        key = (r["brokers"], r["topics"])
+        if r.get("failed"):
+            lines.append(f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | failed | | | | |")
+            continue
+        after = r.get("server_after") or {}
+        rss[(r["label"],) + key] = after.get("rss_kb", 0) / 1024
+        reg = r["populate_registration_ms"][0] if r["populate_registration_ms"] else None
+        lines.append(
+            f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | {fmt(after.get('rss_kb', 0) / 1024, 1)} | {fmt(after.get('peak_rss_kb', 0) / 1024, 1)} | {fmt(reg, 1)} | {fmt(r['qps'])} | {r['latency_us']['p99']} |"
+        )
+    lines.append("")
+    for axis, fixed, name, xlabel in [
+        (1, 2, "rss_vs_topics.png", "topics (2 brokers)"),
+        (0, 1000, "rss_vs_brokers.png", "brokers (1,000 topics each)"),
+    ]:
+        plt.figure(figsize=(6, 4))
+        for s in ["ours", "java", "rocketmq-rust"]:
+            pts = sorted(
+                (k[1 + axis], v)
+                for k, v in rss.items()
+                if k[0] == s and k[2 - axis] == fixed
+            )
+            if pts:
+                plt.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=NAMES[s])
+        plt.xscale("log")
+        plt.yscale("log")
+        plt.xlabel(xlabel)
+        plt.ylabel("RSS (MB)")
+        plt.title("Server RSS vs " + xlabel.split(" ")[0])
+        plt.grid(True, alpha=0.3)
+        plt.legend()
+        plt.tight_layout()
+        plt.savefig(PLOTS / name, dpi=110)
+        plt.close()
+        lines += [f"![{name}](bench/{name})", ""]
+    return rss
+
+
+def cold_section(data, lines):
+    lines += [
+        "### Cold start: exec to the first answer",
+        "",
+        "| server | what | runs, ms |",
+        "|---|---|---|",
+    ]
+    by = {}
+    for r in data:
+        by.setdefault((r["label"], r["kind"]), []).append(r["answered_ms"])
+    for (label, kind), values in by.items():
+        what = "first SUCCESS route (warm restart from a snapshot)" if kind == "first_route" else "first answer"
+        lines.append(f"| {NAMES.get(label, label)} | {what} | {', '.join(fmt(v, 1) for v in values)} |")
+    lines.append("")
+    return {k: median([v for v in vs if v is not None]) for k, vs in by.items()}
+
+
+def main():
+    out = pathlib.Path(sys.argv[1])
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    machine = json.loads((out / "machine.json").read_text())
+    lines = [
+        f"Run of {machine['date']} on {machine['cpu']}, {machine['cores']} cores, {machine['mem_gb']} GiB,"
+        f" Linux {machine['kernel']}, {machine['java']}{' (quick mode)' if machine['quick'] else ''}."
+        f" Java name server JVM options: `{machine['java_opts']}`. Load generator: namesrv-bench on the same machine.",
+        "",
+    ]
+    tp = throughput_section(rows(out, "throughput.jsonl"), lines)
+    p99 = latency_section(rows(out, "latency.jsonl"), lines)
+    simple_section("### Mixed profile (90 % route, 5 % cluster info, 4 % heartbeat, 1 % registration; 10 brokers × 1,000 topics)", rows(out, "mixed.jsonl"), lines)
+    simple_section("### Registration storm (100 brokers × 1,000 topics re-registering, 16 connections, 1 in flight)", rows(out, "register.jsonl"), lines)
+    rss = scale_section(rows(out, "scale.jsonl"), lines)
+    cold = cold_section(rows(out, "coldstart.jsonl"), lines)
+
+    def tgt(name, value, goal, ok):
+        status = "—" if value is None else ("met" if ok(value) else "**missed**")
+        return f"| {name} | {fmt(value, 2) if value is not None else 'not measured'} | {goal} | {status} |"
+
+    c16 = max((c for (_, c) in tp), default=None) if tp else None
+    c16 = 16 if (("ours", 16) in tp) else c16
+    big = (100, 10000)
+    lines += [
+        "### Targets",
+        "",
+        "| target | measured | goal | |",
+        "|---|---|---|---|",
+        tgt("route q/s at 16 connections, ours ÷ Java", ratio(tp.get(("ours", c16)), tp.get(("java", c16))), "≥ 5", lambda v: v >= 5),
+        tgt("route q/s at 16 connections, ours ÷ rocketmq-rust", ratio(tp.get(("ours", c16)), tp.get(("rocketmq-rust", c16))), "≥ 1.5", lambda v: v >= 1.5),
+        tgt("route q/s at 16 connections, ours ÷ null server", ratio(tp.get(("ours", c16)), tp.get(("null", c16))), "≥ 0.8", lambda v: v >= 0.8),
+        tgt("p99 at half our peak, ours ÷ Java", ratio(p99.get("ours"), p99.get("java")), "≤ 0.33", lambda v: v <= 1 / 3),
+        tgt("RSS at 100 brokers × 10k topics, ours ÷ Java", ratio(rss.get(("ours",) + big), rss.get(("java",) + big)), "≤ 0.2", lambda v: v <= 0.2),
+        tgt("RSS at 100 brokers × 10k topics, ours ÷ rocketmq-rust", ratio(rss.get(("ours",) + big), rss.get(("rocketmq-rust",) + big)), "≤ 0.5", lambda v: v <= 0.5),
+        tgt("cold start to first answer, ours (ms)", cold.get(("ours", "first_answer")), "< 50", lambda v: v < 50),
+        "",
+    ]
+    report = "\n".join(lines)
+    (out / "report.md").write_text(report + "\n")
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text()
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        _, tail = rest.split(end, 1)
+        doc.write_text(head + begin + "\n" + report + "\n" + end + tail)
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
