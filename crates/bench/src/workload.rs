@@ -252,3 +252,39 @@ impl Generator {
         request
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skewed_picks_favour_the_first_topics_and_uniform_ones_do_not() {
+        let mut rng = Rng::new(7);
+        let skewed = TopicPicker::new(100, 1.2);
+        let uniform = TopicPicker::new(100, 0.0);
+        let hot = |p: &TopicPicker, rng: &mut Rng| (0..10_000).filter(|_| p.pick(rng) < 10).count();
+        assert!(
+            hot(&skewed, &mut rng) > 6_000,
+            "Zipf 1.2: most picks in the top 10 %"
+        );
+        let u = hot(&uniform, &mut rng);
+        assert!((800..1_200).contains(&u), "uniform: about 10 % ({u})");
+        assert!((0..10_000).all(|_| skewed.pick(&mut rng) < 100));
+    }
+
+    #[test]
+    fn registrations_carry_the_5x_members_and_a_matching_crc() {
+        let cluster = Cluster {
+            brokers: 1,
+            topics: 3,
+            queues: 4,
+        };
+        let request = cluster.register(0, 1, false);
+        let body = std::str::from_utf8(&request.body).unwrap();
+        assert!(body.contains("\"mappingDataVersion\""));
+        assert!(body.contains("\"topicQueueMappingDetailMap\":{}"));
+        let crc: i64 = request.ext("bodyCrc32").unwrap().parse().unwrap();
+        assert_eq!(crc, i64::from(body_crc32(&request.body)));
+        RegisterBrokerBody::from_json(&request.body).expect("still a valid register body");
+    }
+}
