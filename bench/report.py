@@ -40,6 +40,8 @@ def median(values):
 def fmt(v, digits=0):
     if v is None:
         return "—"
+    if digits and v != 0 and abs(v) < 0.01:
+        return f"{v:.2g}"
     return f"{v:,.{digits}f}"
 
 
@@ -113,6 +115,13 @@ def latency_section(data, lines):
         rs = [r for r in data if r["label"] == s]
         if not rs:
             continue
+        answered = [r for r in rs if r["requests"] > 0]
+        if not answered:
+            lines.append(
+                f"| {NAMES[s]} | 0 | no answers: it closed or stalled the connections under this load | | | | |"
+            )
+            continue
+        rs = answered
         best = min(rs, key=lambda r: r["latency_us"]["p99"])
         p99s[s] = median([r["latency_us"]["p99"] for r in rs])
         lat = best["latency_us"]
@@ -161,7 +170,7 @@ def scale_section(data, lines):
     for r in data:
         key = (r["brokers"], r["topics"])
         if r.get("failed"):
-            lines.append(f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | failed | | | | |")
+            lines.append(f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | failed: the run ended with an error (see the compare.sh log) | | | | |")
             continue
         after = r.get("server_after") or {}
         rss[(r["label"],) + key] = after.get("rss_kb", 0) / 1024

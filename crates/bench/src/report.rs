@@ -20,6 +20,8 @@ pub struct Report {
     pub seconds: f64,
     pub requests: u64,
     pub errors: u64,
+    /// Connections that ended with an error (closed or reset by the server) before the end.
+    pub failed_connections: u64,
     /// Answers by response code (0 SUCCESS, 17 TOPIC_NOT_EXIST, 2 SYSTEM_BUSY, ...).
     pub codes: std::collections::BTreeMap<i32, u64>,
     pub qps: f64,

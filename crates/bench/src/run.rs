@@ -174,6 +174,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
 
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
     let mut codes = BTreeMap::new();
+    let mut failed_connections = 0;
     for t in tasks {
         match tokio::time::timeout(Duration::from_secs(10), t).await {
             Ok(Ok(Ok(r))) => {
@@ -182,8 +183,14 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
                     *codes.entry(code).or_insert(0) += n;
                 }
             }
-            Ok(Ok(Err(e))) => eprintln!("a connection failed: {e}"),
-            _ => eprintln!("a connection did not finish"),
+            Ok(Ok(Err(e))) => {
+                failed_connections += 1;
+                eprintln!("a connection failed: {e}");
+            }
+            _ => {
+                failed_connections += 1;
+                eprintln!("a connection did not finish");
+            }
         }
     }
     let requests = shared.requests.load(Ordering::SeqCst);
@@ -199,6 +206,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         seconds,
         requests,
         errors: shared.errors.load(Ordering::SeqCst),
+        failed_connections,
         codes,
         qps: requests as f64 / seconds,
         latency_us: Latency::of(&histogram),

@@ -1,0 +1,208 @@
+//! `diff`: where replicas disagree. Every broker should register with every replica, so
+//! their routing state should match; a broker missing from one replica, a stale data
+//! version, a route that differs or a KV value set on one replica only all mean clients get
+//! different answers depending on which replica they ask.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use namesrv_protocol::body::{ClusterInfo, DataVersion, TopicRouteData};
+use serde_json::{json, Value};
+
+use crate::client::Client;
+use crate::{queries, AdminError};
+
+/// What one replica knows, normalised so equal state compares equal.
+#[derive(Debug, Default)]
+struct Snapshot {
+    /// "cluster/brokerName/brokerId" → address.
+    brokers: BTreeMap<String, String>,
+    /// broker address → its data version here.
+    versions: BTreeMap<String, Option<DataVersion>>,
+    /// topic → route, as sorted text.
+    routes: BTreeMap<String, String>,
+    /// namespace → key → value.
+    kv: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+pub struct DiffReport {
+    replicas: Vec<String>,
+    unreachable: Vec<String>,
+    /// (what, per-replica value)
+    differences: Vec<(String, BTreeMap<String, String>)>,
+}
+
+impl DiffReport {
+    pub fn agree(&self) -> bool {
+        self.unreachable.is_empty() && self.differences.is_empty()
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        if !self.unreachable.is_empty() {
+            2
+        } else if !self.differences.is_empty() {
+            3
+        } else {
+            0
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "replicas": self.replicas,
+            "unreachable": self.unreachable,
+            "differences": self.differences.iter().map(|(what, by)| json!({ "what": what, "byReplica": by })).collect::<Vec<_>>(),
+        })
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for r in &self.unreachable {
+            out.push_str(&format!("UNREACHABLE {r}\n"));
+        }
+        for (what, by) in &self.differences {
+            out.push_str(&format!("DIFFERS {what}\n"));
+            for (replica, value) in by {
+                out.push_str(&format!("  {replica}: {value}\n"));
+            }
+        }
+        if self.differences.is_empty() {
+            out.push_str(&format!(
+                "{} reachable replica(s) agree\n",
+                self.replicas.len() - self.unreachable.len()
+            ));
+        }
+        out
+    }
+}
+
+pub fn data_versions(
+    c: &mut Client,
+    info: &ClusterInfo,
+    only: Option<&str>,
+) -> Result<BTreeMap<String, Option<DataVersion>>, AdminError> {
+    let mut out = BTreeMap::new();
+    for (cluster, names) in &info.cluster_addr_table {
+        for name in names.iter().filter(|n| only.is_none_or(|o| o == n.as_str())) {
+            let Some(data) = info.broker_addr_table.get(name) else {
+                continue;
+            };
+            for (id, addr) in &data.broker_addrs {
+                out.insert(addr.clone(), queries::data_version(c, cluster, name, addr, *id)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn route_text(route: &TopicRouteData) -> String {
+    let mut queues: Vec<String> = route
+        .queue_datas
+        .iter()
+        .map(|q| format!("{}:r{}w{}p{}", q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm))
+        .collect();
+    queues.sort();
+    let mut brokers: Vec<String> = route
+        .broker_datas
+        .iter()
+        .map(|b| format!("{}{:?}", b.broker_name, b.broker_addrs))
+        .collect();
+    brokers.sort();
+    format!(
+        "queues [{}] brokers [{}]{}",
+        queues.join(" "),
+        brokers.join(" "),
+        route
+            .order_topic_conf
+            .as_ref()
+            .map(|o| format!(" order {o}"))
+            .unwrap_or_default()
+    )
+}
+
+fn snapshot(addr: &str, namespaces: &[String], timeout: Duration) -> Result<Snapshot, AdminError> {
+    let mut c = Client::connect(addr, timeout)?;
+    let info = queries::cluster_info(&mut c)?;
+    let mut snap = Snapshot::default();
+    for (cluster, names) in &info.cluster_addr_table {
+        for name in names {
+            if let Some(data) = info.broker_addr_table.get(name) {
+                for (id, a) in &data.broker_addrs {
+                    snap.brokers.insert(format!("{cluster}/{name}/{id}"), a.clone());
+                }
+            }
+        }
+    }
+    snap.versions = data_versions(&mut c, &info, None)?;
+    for topic in queries::topic_list(&mut c, None)? {
+        if let Some(route) = queries::topic_route(&mut c, &topic)? {
+            snap.routes.insert(topic, route_text(&route));
+        }
+    }
+    for ns in namespaces {
+        snap.kv.insert(ns.clone(), queries::kv_list(&mut c, ns)?);
+    }
+    Ok(snap)
+}
+
+/// Compares one kind of keyed state across replicas, recording every key whose value is
+/// not the same everywhere (absent counts as a value).
+fn compare<V: PartialEq + std::fmt::Debug>(
+    kind: &str,
+    per_replica: &[(String, BTreeMap<String, V>)],
+    show: impl Fn(&V) -> String,
+    out: &mut Vec<(String, BTreeMap<String, String>)>,
+) {
+    let keys: BTreeSet<&String> = per_replica.iter().flat_map(|(_, m)| m.keys()).collect();
+    for key in keys {
+        let values: Vec<Option<&V>> = per_replica.iter().map(|(_, m)| m.get(key)).collect();
+        if values.windows(2).all(|w| w[0] == w[1]) {
+            continue;
+        }
+        let by = per_replica
+            .iter()
+            .zip(&values)
+            .map(|((r, _), v)| (r.clone(), v.map_or("(absent)".into(), &show)))
+            .collect();
+        out.push((format!("{kind} {key}"), by));
+    }
+}
+
+pub fn diff(replicas: &[String], namespaces: &[String], timeout: Duration) -> Result<DiffReport, AdminError> {
+    let mut unreachable = Vec::new();
+    let mut snaps = Vec::new();
+    for r in replicas {
+        match snapshot(r, namespaces, timeout) {
+            Ok(s) => snaps.push((r.clone(), s)),
+            Err(e @ AdminError::Unreachable { .. }) => {
+                eprintln!("namesrv-admin: {e}");
+                unreachable.push(r.clone());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let mut differences = Vec::new();
+    let brokers: Vec<_> = snaps.iter().map(|(r, s)| (r.clone(), s.brokers.clone())).collect();
+    compare("broker", &brokers, |a| a.clone(), &mut differences);
+    let versions: Vec<_> = snaps.iter().map(|(r, s)| (r.clone(), s.versions.clone())).collect();
+    compare(
+        "data version of",
+        &versions,
+        |v| v.map_or("unknown".into(), |v| format!("counter {} timestamp {}", v.counter, v.timestamp)),
+        &mut differences,
+    );
+    let routes: Vec<_> = snaps.iter().map(|(r, s)| (r.clone(), s.routes.clone())).collect();
+    compare("route of topic", &routes, |t| t.clone(), &mut differences);
+    for ns in namespaces {
+        let kv: Vec<_> = snaps
+            .iter()
+            .map(|(r, s)| (r.clone(), s.kv.get(ns).cloned().unwrap_or_default()))
+            .collect();
+        compare(&format!("kv {ns}"), &kv, |v| v.clone(), &mut differences);
+    }
+    Ok(DiffReport {
+        replicas: replicas.to_vec(),
+        unreachable,
+        differences,
+    })
+}
