@@ -33,10 +33,6 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    pub fn agree(&self) -> bool {
-        self.unreachable.is_empty() && self.differences.is_empty()
-    }
-
     pub fn exit_code(&self) -> i32 {
         if !self.unreachable.is_empty() {
             2
@@ -83,12 +79,18 @@ pub fn data_versions(
 ) -> Result<BTreeMap<String, Option<DataVersion>>, AdminError> {
     let mut out = BTreeMap::new();
     for (cluster, names) in &info.cluster_addr_table {
-        for name in names.iter().filter(|n| only.is_none_or(|o| o == n.as_str())) {
+        for name in names
+            .iter()
+            .filter(|n| !matches!(only, Some(o) if o != n.as_str()))
+        {
             let Some(data) = info.broker_addr_table.get(name) else {
                 continue;
             };
             for (id, addr) in &data.broker_addrs {
-                out.insert(addr.clone(), queries::data_version(c, cluster, name, addr, *id)?);
+                out.insert(
+                    addr.clone(),
+                    queries::data_version(c, cluster, name, addr, *id)?,
+                );
             }
         }
     }
@@ -99,7 +101,12 @@ fn route_text(route: &TopicRouteData) -> String {
     let mut queues: Vec<String> = route
         .queue_datas
         .iter()
-        .map(|q| format!("{}:r{}w{}p{}", q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm))
+        .map(|q| {
+            format!(
+                "{}:r{}w{}p{}",
+                q.broker_name, q.read_queue_nums, q.write_queue_nums, q.perm
+            )
+        })
         .collect();
     queues.sort();
     let mut brokers: Vec<String> = route
@@ -128,7 +135,8 @@ fn snapshot(addr: &str, namespaces: &[String], timeout: Duration) -> Result<Snap
         for name in names {
             if let Some(data) = info.broker_addr_table.get(name) {
                 for (id, a) in &data.broker_addrs {
-                    snap.brokers.insert(format!("{cluster}/{name}/{id}"), a.clone());
+                    snap.brokers
+                        .insert(format!("{cluster}/{name}/{id}"), a.clone());
                 }
             }
         }
@@ -168,7 +176,11 @@ fn compare<V: PartialEq + std::fmt::Debug>(
     }
 }
 
-pub fn diff(replicas: &[String], namespaces: &[String], timeout: Duration) -> Result<DiffReport, AdminError> {
+pub fn diff(
+    replicas: &[String],
+    namespaces: &[String],
+    timeout: Duration,
+) -> Result<DiffReport, AdminError> {
     let mut unreachable = Vec::new();
     let mut snaps = Vec::new();
     for r in replicas {
@@ -182,16 +194,29 @@ pub fn diff(replicas: &[String], namespaces: &[String], timeout: Duration) -> Re
         }
     }
     let mut differences = Vec::new();
-    let brokers: Vec<_> = snaps.iter().map(|(r, s)| (r.clone(), s.brokers.clone())).collect();
+    let brokers: Vec<_> = snaps
+        .iter()
+        .map(|(r, s)| (r.clone(), s.brokers.clone()))
+        .collect();
     compare("broker", &brokers, |a| a.clone(), &mut differences);
-    let versions: Vec<_> = snaps.iter().map(|(r, s)| (r.clone(), s.versions.clone())).collect();
+    let versions: Vec<_> = snaps
+        .iter()
+        .map(|(r, s)| (r.clone(), s.versions.clone()))
+        .collect();
     compare(
         "data version of",
         &versions,
-        |v| v.map_or("unknown".into(), |v| format!("counter {} timestamp {}", v.counter, v.timestamp)),
+        |v| {
+            v.map_or("unknown".into(), |v| {
+                format!("counter {} timestamp {}", v.counter, v.timestamp)
+            })
+        },
         &mut differences,
     );
-    let routes: Vec<_> = snaps.iter().map(|(r, s)| (r.clone(), s.routes.clone())).collect();
+    let routes: Vec<_> = snaps
+        .iter()
+        .map(|(r, s)| (r.clone(), s.routes.clone()))
+        .collect();
     compare("route of topic", &routes, |t| t.clone(), &mut differences);
     for ns in namespaces {
         let kv: Vec<_> = snaps

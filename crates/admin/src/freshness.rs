@@ -19,12 +19,18 @@ pub fn heartbeat_ages(http: &str, timeout: Duration) -> Result<BTreeMap<String, 
         .map_err(|e| unreachable(e.to_string()))?
         .next()
         .ok_or_else(|| unreachable("no address".into()))?;
-    let mut s = TcpStream::connect_timeout(&socket, timeout).map_err(|e| unreachable(e.to_string()))?;
-    s.set_read_timeout(Some(timeout)).map_err(|e| unreachable(e.to_string()))?;
-    write!(s, "GET /metrics HTTP/1.1\r\nHost: {http}\r\nConnection: close\r\n\r\n")
+    let mut s =
+        TcpStream::connect_timeout(&socket, timeout).map_err(|e| unreachable(e.to_string()))?;
+    s.set_read_timeout(Some(timeout))
         .map_err(|e| unreachable(e.to_string()))?;
+    write!(
+        s,
+        "GET /metrics HTTP/1.1\r\nHost: {http}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| unreachable(e.to_string()))?;
     let mut text = String::new();
-    s.read_to_string(&mut text).map_err(|e| unreachable(e.to_string()))?;
+    s.read_to_string(&mut text)
+        .map_err(|e| unreachable(e.to_string()))?;
     Ok(parse(&text))
 }
 

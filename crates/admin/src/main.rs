@@ -21,10 +21,19 @@ use serde_json::{json, Value};
 use client::Client;
 
 #[derive(Parser)]
-#[command(version, about = "Admin tool for RocketMQ name servers (ours and Java's)")]
+#[command(
+    version,
+    about = "Admin tool for RocketMQ name servers (ours and Java's)"
+)]
 struct Cli {
     /// Name servers, `host:port;host:port`, as RocketMQ tools take them.
-    #[arg(long, short = 'n', env = "NAMESRV_ADDR", default_value = "127.0.0.1:9876", global = true)]
+    #[arg(
+        long,
+        short = 'n',
+        env = "NAMESRV_ADDR",
+        default_value = "127.0.0.1:9876",
+        global = true
+    )]
     namesrv: String,
     /// Ask every replica instead of the first reachable one.
     #[arg(long, global = true)]
@@ -86,17 +95,31 @@ enum Command {
 
 #[derive(Subcommand)]
 enum KvCommand {
-    Get { namespace: String, key: String },
-    Put { namespace: String, key: String, value: String },
-    Delete { namespace: String, key: String },
-    List { namespace: String },
+    Get {
+        namespace: String,
+        key: String,
+    },
+    Put {
+        namespace: String,
+        key: String,
+        value: String,
+    },
+    Delete {
+        namespace: String,
+        key: String,
+    },
+    List {
+        namespace: String,
+    },
 }
 
 #[derive(Subcommand)]
 enum ConfigCommand {
     Get,
     /// `key=value …`
-    Update { settings: Vec<String> },
+    Update {
+        settings: Vec<String>,
+    },
 }
 
 /// What stops a command.
@@ -128,7 +151,12 @@ impl AdminError {
 fn main() {
     let cli = Cli::parse();
     if let Command::Completions { shell } = &cli.command {
-        clap_complete::generate(*shell, &mut Cli::command(), "namesrv-admin", &mut std::io::stdout());
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "namesrv-admin",
+            &mut std::io::stdout(),
+        );
         return;
     }
     let replicas: Vec<String> = cli
@@ -215,7 +243,9 @@ fn one(
     Ok(match command {
         Command::ClusterList => {
             let info = queries::cluster_info(c)?;
-            let ages = http.map(|h| freshness::heartbeat_ages(h, timeout)).transpose()?;
+            let ages = http
+                .map(|h| freshness::heartbeat_ages(h, timeout))
+                .transpose()?;
             output::cluster_list(&info, ages.as_ref())
         }
         Command::TopicRoute { topic } => match queries::topic_route(c, topic)? {
@@ -232,8 +262,12 @@ fn one(
             let list = queries::topic_list(c, cluster.as_deref())?;
             (json!(list), list.join("\n") + "\n")
         }
-        Command::Kv(KvCommand::Get { namespace, key }) => match queries::kv_get(c, namespace, key)? {
-            Some(v) => (json!({ "namespace": namespace, "key": key, "value": v }), format!("{v}\n")),
+        Command::Kv(KvCommand::Get { namespace, key }) => match queries::kv_get(c, namespace, key)?
+        {
+            Some(v) => (
+                json!({ "namespace": namespace, "key": key, "value": v }),
+                format!("{v}\n"),
+            ),
             None => {
                 return Err(AdminError::Refused {
                     addr: c.addr().to_owned(),
@@ -242,7 +276,11 @@ fn one(
                 })
             }
         },
-        Command::Kv(KvCommand::Put { namespace, key, value }) => {
+        Command::Kv(KvCommand::Put {
+            namespace,
+            key,
+            value,
+        }) => {
             queries::kv_put(c, namespace, key, value)?;
             (json!({ "ok": true }), "OK\n".into())
         }
@@ -271,11 +309,17 @@ fn one(
         }
         Command::WipeWritePerm { broker_name } => {
             let n = queries::change_write_perm(c, broker_name, false)?;
-            (json!({ "wipeTopicCount": n }), format!("write permission taken from {n} topics\n"))
+            (
+                json!({ "wipeTopicCount": n }),
+                format!("write permission taken from {n} topics\n"),
+            )
         }
         Command::AddWritePerm { broker_name } => {
             let n = queries::change_write_perm(c, broker_name, true)?;
-            (json!({ "addTopicCount": n }), format!("write permission given to {n} topics\n"))
+            (
+                json!({ "addTopicCount": n }),
+                format!("write permission given to {n} topics\n"),
+            )
         }
         Command::DeleteTopic { topic, cluster } => {
             queries::delete_topic(c, topic, cluster.as_deref())?;

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 pub fn print(as_json: bool, value: &Value, text: &str) {
     if as_json {
-        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
     } else {
         print!("{text}");
     }
@@ -67,7 +70,10 @@ pub fn cluster_list(info: &ClusterInfo, ages: Option<&BTreeMap<String, f64>>) ->
     }
     (
         json!({ "brokers": brokers }),
-        table(&["CLUSTER", "BROKER", "ID", "ADDRESS", "HEARTBEAT_AGE_S"], &rows),
+        table(
+            &["CLUSTER", "BROKER", "ID", "ADDRESS", "HEARTBEAT_AGE_S"],
+            &rows,
+        ),
     )
 }
 
@@ -119,7 +125,10 @@ pub fn perm_text(perm: i32) -> String {
 }
 
 pub fn key_values(map: &BTreeMap<String, String>) -> (Value, String) {
-    let rows: Vec<Vec<String>> = map.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect();
+    let rows: Vec<Vec<String>> = map
+        .iter()
+        .map(|(k, v)| vec![k.clone(), v.clone()])
+        .collect();
     (json!(map), table(&["KEY", "VALUE"], &rows))
 }
 
@@ -141,13 +150,21 @@ pub fn data_versions(versions: &BTreeMap<String, Option<DataVersion>>) -> (Value
                 );
             }
             None => {
-                rows.push(vec![addr.clone(), "unknown".into(), String::new(), String::new()]);
+                rows.push(vec![
+                    addr.clone(),
+                    "unknown".into(),
+                    String::new(),
+                    String::new(),
+                ]);
                 value.insert(addr.clone(), Value::Null);
             }
         }
     }
     (
         Value::Object(value),
-        table(&["BROKER_ADDR", "COUNTER", "TIMESTAMP", "STATE_VERSION"], &rows),
+        table(
+            &["BROKER_ADDR", "COUNTER", "TIMESTAMP", "STATE_VERSION"],
+            &rows,
+        ),
     )
 }

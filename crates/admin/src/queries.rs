@@ -43,6 +43,17 @@ fn refused(c: &Client, answer: &RemotingCommand) -> AdminError {
     }
 }
 
+/// Asks and insists on SUCCESS.
+fn ask_ok(
+    c: &mut Client,
+    code: i32,
+    header: Option<namesrv_protocol::ExtFields>,
+    body: Option<Vec<u8>>,
+) -> Result<RemotingCommand, AdminError> {
+    let answer = ask(c, code, header, body)?;
+    success(c, answer)
+}
+
 fn success(c: &Client, answer: RemotingCommand) -> Result<RemotingCommand, AdminError> {
     if answer.code == SUCCESS {
         Ok(answer)
@@ -59,7 +70,7 @@ fn body<T: JsonBody>(c: &Client, answer: &RemotingCommand) -> Result<T, AdminErr
 }
 
 pub fn cluster_info(c: &mut Client) -> Result<ClusterInfo, AdminError> {
-    let answer = success(c, ask(c, 106, None, None)?)?;
+    let answer = ask_ok(c, 106, None, None)?;
     body(c, &answer)
 }
 
@@ -114,7 +125,7 @@ pub fn kv_put(c: &mut Client, namespace: &str, key: &str, value: &str) -> Result
         key: Some(key.to_owned()),
         value: Some(value.to_owned()),
     };
-    success(c, ask(c, 100, Some(header.to_ext()), None)?).map(drop)
+    ask_ok(c, 100, Some(header.to_ext()), None).map(drop)
 }
 
 pub fn kv_delete(c: &mut Client, namespace: &str, key: &str) -> Result<(), AdminError> {
@@ -122,7 +133,7 @@ pub fn kv_delete(c: &mut Client, namespace: &str, key: &str) -> Result<(), Admin
         namespace: Some(namespace.to_owned()),
         key: Some(key.to_owned()),
     };
-    success(c, ask(c, 102, Some(header.to_ext()), None)?).map(drop)
+    ask_ok(c, 102, Some(header.to_ext()), None).map(drop)
 }
 
 /// An empty table when the namespace does not exist.
@@ -140,18 +151,25 @@ pub fn kv_list(c: &mut Client, namespace: &str) -> Result<BTreeMap<String, Strin
 }
 
 pub fn config_get(c: &mut Client) -> Result<BTreeMap<String, String>, AdminError> {
-    let answer = success(c, ask(c, 319, None, None)?)?;
+    let answer = ask_ok(c, 319, None, None)?;
     let text = String::from_utf8_lossy(&answer.body).into_owned();
     Ok(parse_properties(&text).into_iter().collect())
 }
 
-pub fn config_update(c: &mut Client, settings: &BTreeMap<String, String>) -> Result<(), AdminError> {
+pub fn config_update(
+    c: &mut Client,
+    settings: &BTreeMap<String, String>,
+) -> Result<(), AdminError> {
     let text: String = settings.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-    success(c, ask(c, 318, None, Some(text.into_bytes()))?).map(drop)
+    ask_ok(c, 318, None, Some(text.into_bytes())).map(drop)
 }
 
 /// Topics whose write permission was taken away (WIPE) or given back (ADD).
-pub fn change_write_perm(c: &mut Client, broker_name: &str, writable: bool) -> Result<i64, AdminError> {
+pub fn change_write_perm(
+    c: &mut Client,
+    broker_name: &str,
+    writable: bool,
+) -> Result<i64, AdminError> {
     let (code, header, field) = if writable {
         let h = AddWritePermOfBrokerRequestHeader {
             broker_name: broker_name.to_owned(),
@@ -163,7 +181,7 @@ pub fn change_write_perm(c: &mut Client, broker_name: &str, writable: bool) -> R
         };
         (205, h.to_ext(), "wipeTopicCount")
     };
-    let answer = success(c, ask(c, code, Some(header), None)?)?;
+    let answer = ask_ok(c, code, Some(header), None)?;
     Ok(answer.ext(field).and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
@@ -172,7 +190,7 @@ pub fn delete_topic(c: &mut Client, topic: &str, cluster: Option<&str>) -> Resul
         topic: topic.to_owned(),
         cluster_name: cluster.map(str::to_owned),
     };
-    success(c, ask(c, 216, Some(header.to_ext()), None)?).map(drop)
+    ask_ok(c, 216, Some(header.to_ext()), None).map(drop)
 }
 
 /// The data version a replica holds for one broker, or `None` if it does not know it.
@@ -198,9 +216,11 @@ pub fn data_version(
         timestamp: -1,
         counter: -1,
     };
-    let answer = success(
+    let answer = ask_ok(
         c,
-        ask(c, 322, Some(header.to_ext()), Some(probe.to_json(JsonDialect::Standard)))?,
+        322,
+        Some(header.to_ext()),
+        Some(probe.to_json(JsonDialect::Standard)),
     )?;
     if answer.body.is_empty() {
         return Ok(None);

@@ -51,7 +51,14 @@ impl Drop for Server {
 fn start_ours() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(namesrv_binary())
-        .args(["-o", "listenPort=0", "-o", "bindAddress=127.0.0.1", "-o", "httpPort=0"])
+        .args([
+            "-o",
+            "listenPort=0",
+            "-o",
+            "bindAddress=127.0.0.1",
+            "-o",
+            "httpPort=0",
+        ])
         .arg("-o")
         .arg(format!("kvConfigPath={}/kv.json", dir.path().display()))
         .arg("-o")
@@ -166,33 +173,59 @@ fn queries_and_changes_against_our_server() {
     let b = &brokers["brokers"][0];
     assert_eq!(b["brokerName"], "broker-a");
     assert_eq!(b["brokerAddr"], "127.0.0.1:10911");
-    assert!(b["secondsSinceHeartbeat"].as_f64().unwrap() < 60.0, "freshness from /metrics");
+    assert!(
+        b["secondsSinceHeartbeat"].as_f64().unwrap() < 60.0,
+        "freshness from /metrics"
+    );
 
     let route = admin_json(&["-n", n, "topic-route", "T1"]);
     assert_eq!(route["queueDatas"][0]["writeQueueNums"], 4);
     let human = String::from_utf8(admin(&["-n", n, "topic-route", "T1"]).stdout).unwrap();
-    assert!(human.contains("broker-a") && human.contains("RW-"), "{human}");
+    assert!(
+        human.contains("broker-a") && human.contains("RW-"),
+        "{human}"
+    );
 
     let topics = admin_json(&["-n", n, "topic-list"]);
     assert!(topics.as_array().unwrap().iter().any(|t| t == "T2"));
     let by_cluster = admin_json(&["-n", n, "topic-list", "-c", "AdminCluster"]);
     assert!(by_cluster.as_array().unwrap().iter().any(|t| t == "T1"));
 
-    assert!(admin(&["-n", n, "kv", "put", "ns", "k", "v"]).status.success());
+    assert!(admin(&["-n", n, "kv", "put", "ns", "k", "v"])
+        .status
+        .success());
     assert_eq!(admin_json(&["-n", n, "kv", "get", "ns", "k"])["value"], "v");
     assert_eq!(admin_json(&["-n", n, "kv", "list", "ns"])["k"], "v");
-    assert!(admin(&["-n", n, "kv", "delete", "ns", "k"]).status.success());
+    assert!(admin(&["-n", n, "kv", "delete", "ns", "k"])
+        .status
+        .success());
     let missing = admin(&["-n", n, "kv", "get", "ns", "k"]);
     assert_eq!(missing.status.code(), Some(1), "a refused answer exits 1");
     assert!(String::from_utf8_lossy(&missing.stderr).contains("code 22"));
 
-    assert_eq!(admin_json(&["-n", n, "wipe-write-perm", "broker-a"])["wipeTopicCount"], 2);
-    assert_eq!(admin_json(&["-n", n, "topic-route", "T1"])["queueDatas"][0]["perm"], 4);
-    assert_eq!(admin_json(&["-n", n, "add-write-perm", "broker-a"])["addTopicCount"], 2);
+    assert_eq!(
+        admin_json(&["-n", n, "wipe-write-perm", "broker-a"])["wipeTopicCount"],
+        2
+    );
+    assert_eq!(
+        admin_json(&["-n", n, "topic-route", "T1"])["queueDatas"][0]["perm"],
+        4
+    );
+    assert_eq!(
+        admin_json(&["-n", n, "add-write-perm", "broker-a"])["addTopicCount"],
+        2
+    );
 
     assert_eq!(admin_json(&["-n", n, "config", "get"])["listenPort"], "0");
-    assert!(admin(&["-n", n, "config", "update", "enableTopicList=false"]).status.success());
-    assert_eq!(admin_json(&["-n", n, "config", "get"])["enableTopicList"], "false");
+    assert!(
+        admin(&["-n", n, "config", "update", "enableTopicList=false"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        admin_json(&["-n", n, "config", "get"])["enableTopicList"],
+        "false"
+    );
     let refused = admin(&["-n", n, "config", "update", "kvConfigPath=/tmp/x"]);
     assert_eq!(refused.status.code(), Some(1), "a path is never updatable");
 
@@ -200,7 +233,10 @@ fn queries_and_changes_against_our_server() {
     assert_eq!(versions["127.0.0.1:10911"]["counter"], 1);
 
     assert!(admin(&["-n", n, "delete-topic", "T2"]).status.success());
-    assert_eq!(admin(&["-n", n, "topic-route", "T2"]).status.code(), Some(1));
+    assert_eq!(
+        admin(&["-n", n, "topic-route", "T2"]).status.code(),
+        Some(1)
+    );
 
     let completions = admin(&["completions", "bash"]);
     assert!(String::from_utf8_lossy(&completions.stdout).contains("namesrv-admin"));
@@ -214,7 +250,17 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
     let _a1 = register(&r1.addr, "broker-a", "127.0.0.1:10911", &["T1", "T2"], 1);
     let _a2 = register(&r2.addr, "broker-a", "127.0.0.1:10911", &["T1", "T2"], 1);
     let _b1 = register(&r1.addr, "broker-b", "127.0.0.1:10921", &["T1", "T3"], 5);
-    assert!(admin(&["-n", &r2.addr, "kv", "put", "ORDER_TOPIC_CONFIG", "T1", "broker-a:4"]).status.success());
+    assert!(admin(&[
+        "-n",
+        &r2.addr,
+        "kv",
+        "put",
+        "ORDER_TOPIC_CONFIG",
+        "T1",
+        "broker-a:4"
+    ])
+    .status
+    .success());
 
     let fan = admin_json(&["-n", &both, "--all-replicas", "cluster-list"]);
     assert_eq!(fan[&r1.addr]["brokers"].as_array().unwrap().len(), 2);
@@ -236,9 +282,15 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
         "route of topic T3",
         "kv ORDER_TOPIC_CONFIG T1",
     ] {
-        assert!(whats.iter().any(|w| w == expected), "{expected} in {whats:?}");
+        assert!(
+            whats.iter().any(|w| w == expected),
+            "{expected} in {whats:?}"
+        );
     }
-    assert!(!whats.iter().any(|w| w == "route of topic T2"), "T2 is the same on both");
+    assert!(
+        !whats.iter().any(|w| w == "route of topic T2"),
+        "T2 is the same on both"
+    );
 
     // Identical replicas agree.
     let same = admin(&["-n", &format!("{};{}", r1.addr, r1.addr), "diff"]);
@@ -246,7 +298,13 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
 
     // A dead replica: fan-out still answers for the live one and exits 2.
     let dead = format!("127.0.0.1:{}", free_port());
-    let out = admin(&["-n", &format!("{};{dead}", r1.addr), "--all-replicas", "--json", "topic-list"]);
+    let out = admin(&[
+        "-n",
+        &format!("{};{dead}", r1.addr),
+        "--all-replicas",
+        "--json",
+        "topic-list",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v[&r1.addr].is_array());
@@ -280,7 +338,11 @@ impl Drop for Java {
 #[test]
 fn works_against_the_java_name_server() {
     let script = workspace().join("tests/acceptance/peers.sh");
-    let build = Command::new("bash").arg(&script).arg("build").output().unwrap();
+    let build = Command::new("bash")
+        .arg(&script)
+        .arg("build")
+        .output()
+        .unwrap();
     assert!(build.status.success(), "peers build (Java 17 + Maven)");
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -303,13 +365,32 @@ fn works_against_the_java_name_server() {
     let n = addr.as_str();
     let brokers = admin_json(&["-n", n, "cluster-list"]);
     assert_eq!(brokers["brokers"][0]["brokerName"], "broker-a");
-    assert!(brokers["brokers"][0]["secondsSinceHeartbeat"].is_null(), "Java has no freshness");
-    assert_eq!(admin_json(&["-n", n, "topic-route", "T1"])["queueDatas"][0]["readQueueNums"], 4);
-    assert!(admin(&["-n", n, "kv", "put", "ns", "k", "v"]).status.success());
+    assert!(
+        brokers["brokers"][0]["secondsSinceHeartbeat"].is_null(),
+        "Java has no freshness"
+    );
+    assert_eq!(
+        admin_json(&["-n", n, "topic-route", "T1"])["queueDatas"][0]["readQueueNums"],
+        4
+    );
+    assert!(admin(&["-n", n, "kv", "put", "ns", "k", "v"])
+        .status
+        .success());
     assert_eq!(admin_json(&["-n", n, "kv", "get", "ns", "k"])["value"], "v");
     assert_eq!(admin_json(&["-n", n, "kv", "list", "ns"])["k"], "v");
-    assert!(admin(&["-n", n, "kv", "delete", "ns", "k"]).status.success());
-    assert_eq!(admin_json(&["-n", n, "config", "get"])["listenPort"], port.to_string());
-    assert_eq!(admin_json(&["-n", n, "data-version"])["127.0.0.1:10911"]["counter"], 1);
-    assert_eq!(admin_json(&["-n", n, "wipe-write-perm", "broker-a"])["wipeTopicCount"], 2);
+    assert!(admin(&["-n", n, "kv", "delete", "ns", "k"])
+        .status
+        .success());
+    assert_eq!(
+        admin_json(&["-n", n, "config", "get"])["listenPort"],
+        port.to_string()
+    );
+    assert_eq!(
+        admin_json(&["-n", n, "data-version"])["127.0.0.1:10911"]["counter"],
+        1
+    );
+    assert_eq!(
+        admin_json(&["-n", n, "wipe-write-perm", "broker-a"])["wipeTopicCount"],
+        2
+    );
 }
