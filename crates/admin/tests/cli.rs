@@ -90,7 +90,9 @@ fn start_ours() -> Server {
 }
 
 /// A broker registered over its own connection, held open (closing it unregisters it).
-struct Broker(std::net::TcpStream);
+struct Broker {
+    _connection: std::net::TcpStream,
+}
 
 fn register(addr: &str, name: &str, broker_addr: &str, topics: &[&str], counter: i64) -> Broker {
     use std::io::{Read, Write};
@@ -140,7 +142,7 @@ fn register(addr: &str, name: &str, broker_addr: &str, topics: &[&str], counter:
     s.read_exact(&mut len).unwrap();
     let mut rest = vec![0u8; u32::from_be_bytes(len) as usize];
     s.read_exact(&mut rest).unwrap();
-    Broker(s)
+    Broker { _connection: s }
 }
 
 fn admin(args: &[&str]) -> Output {
