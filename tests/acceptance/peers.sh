@@ -10,6 +10,7 @@
 #   peers.sh produce NAMESRV TOPIC COUNT
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
+#                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
 #                                       $JAVA_NAMESRV_OPTS replaces its JVM heap/GC options
 set -euo pipefail
@@ -99,7 +100,14 @@ CONF
     exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Consume "$@"
     ;;
   mqadmin)
-    ROCKETMQ_HOME="$(tools_home)"; export ROCKETMQ_HOME
+    # $MQADMIN_HOME: a home of the caller's (e.g. with conf/tools.yml ACL credentials).
+    if [ -n "${MQADMIN_HOME:-}" ]; then
+      [ -f "$MQADMIN_HOME/conf/logback_tools.xml" ] || write_logback "$MQADMIN_HOME"
+      ROCKETMQ_HOME="$MQADMIN_HOME"
+    else
+      ROCKETMQ_HOME="$(tools_home)"
+    fi
+    export ROCKETMQ_HOME
     exec java "${client_jvm[@]}" -cp "$(classpath)" \
       org.apache.rocketmq.tools.command.MQAdminStartup "$@"
     ;;

@@ -7,11 +7,13 @@
 //! - [`kv`]: the KV config namespaces and their file;
 //! - [`liveness`]: when each broker was last heard from, and expiry;
 //! - [`config`]: the configuration, readable and updatable at run time;
-//! - [`session`]: one actor per connection, owning the framed socket.
+//! - [`session`]: one actor per connection, owning the framed socket;
+//! - [`auth`]: who may call the mutating admin codes (a fixed policy, no actor).
 //!
 //! The state logic of each owner is plain Rust (`route::table`, `kv::store`,
 //! `liveness::table`) tested without actors; the actors are thin wrappers.
 
+pub mod auth;
 pub mod config;
 pub mod drain;
 pub mod durable_file;

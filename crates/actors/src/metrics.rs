@@ -35,6 +35,7 @@ pub struct Metrics {
     pub registrations: IntCounter,
     pub unregistrations: IntCounterVec,
     pub kv_writes: IntCounterVec,
+    pub auth_rejections: IntCounterVec,
     pub route_cache_hit: IntCounter,
     pub route_cache_miss: IntCounter,
     pub live_brokers: IntGauge,
@@ -154,6 +155,12 @@ impl Metrics {
                 "namesrv_broker_unregistrations_total",
                 "Brokers removed, by cause: request, connection_closed or expired.",
                 &["cause"],
+            ),
+            auth_rejections: counter_vec(
+                &registry,
+                "namesrv_auth_rejections_total",
+                "Admin requests refused with NO_PERMISSION, by reason.",
+                &["reason"],
             ),
             kv_writes: counter_vec(
                 &registry,

@@ -16,4 +16,6 @@ pub struct Services {
     pub kv: Addr<KvActor>,
     pub liveness: Addr<LivenessActor>,
     pub config: Addr<ConfigActor>,
+    /// Who may call the mutating admin codes (fixed at start).
+    pub auth: std::sync::Arc<crate::auth::AuthPolicy>,
 }

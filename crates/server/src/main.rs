@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use clap::Parser;
+use namesrv_actors::auth::AuthPolicy;
 use namesrv_actors::config::{ConfigActor, NamesrvConfig};
 use namesrv_actors::durable_file::{DurableFile, FileWriter};
 use namesrv_actors::kv::KvActor;
@@ -174,6 +175,16 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
         frame_deadline: (cfg.frame_read_timeout_millis > 0)
             .then(|| Duration::from_millis(cfg.frame_read_timeout_millis as u64)),
     };
+    let auth = AuthPolicy::from_config(
+        &cfg.auth_admin_addresses,
+        &cfg.auth_credentials_file,
+        &cfg.auth_tls_subjects,
+        cfg.auth_reads,
+    )
+    .map_err(|e| e.to_string())?;
+    if auth.is_enabled() {
+        info!("admin requests restricted (authAdminAddresses / authCredentialsFile / authTlsSubjects)");
+    }
     let max_connections = cfg.max_connections.max(1) as usize;
     // Auto: half the CPUs. Measured on 2 cores with the load on the same machine: one
     // connection thread served 540k route queries/s, two only 404k (they and the kernel's
@@ -230,6 +241,7 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
             })
         };
         let services = Services {
+            auth: std::sync::Arc::new(auth),
             route: route.clone(),
             route_version,
             kv: kv.clone(),

@@ -112,6 +112,16 @@ pub struct NamesrvConfig {
     /// Port of the HTTP endpoint (/metrics, /healthz, /readyz) on `bindAddress`; -1 = off,
     /// 0 = any free port.
     pub http_port: i64,
+    /// Admin requests (KV put/delete, topic delete/register, write-perm changes, config
+    /// update) allowed from these CIDRs or addresses, `;`-separated (empty: not this way).
+    pub auth_admin_addresses: String,
+    /// A properties file of `accessKey=secretKey` lines; admin requests signed with one of
+    /// them (RocketMQ ACL signature) are allowed.
+    pub auth_credentials_file: String,
+    /// TLS client-certificate subject CNs allowed to make admin requests, `;`-separated.
+    pub auth_tls_subjects: String,
+    /// Require the same for reads (route, cluster, topic lists, KV/config reads).
+    pub auth_reads: bool,
     /// The replica list the HTTP endpoint serves at `/rocketmq/nsaddr` as RocketMQ's address
     /// server (`host:port;host:port`), for clients configured with a name-server domain.
     pub address_server_list: String,
@@ -172,6 +182,10 @@ impl Default for NamesrvConfig {
             route_snapshot_path: String::new(),
             route_snapshot_interval_seconds: 10,
             http_port: -1,
+            auth_admin_addresses: String::new(),
+            auth_credentials_file: String::new(),
+            auth_tls_subjects: String::new(),
+            auth_reads: false,
             address_server_list: String::new(),
         }
     }

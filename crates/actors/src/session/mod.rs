@@ -235,6 +235,20 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             }
             return;
         }
+        if let Err(denied) = self.services.auth.check(&request, self.peer.ip(), None) {
+            warn!(peer = %self.peer, code, reason = %denied, "admin request refused");
+            metrics()
+                .auth_rejections
+                .with_label_values(&[denied.label()])
+                .inc();
+            metrics().observe(code, ResponseCode::NO_PERMISSION.code(), started.elapsed());
+            if !oneway {
+                let refused = RemotingCommand::response_to(&request, ResponseCode::NO_PERMISSION)
+                    .with_remark(format!("[AUTH] {denied}"));
+                self.write(refused, encoding, ctx);
+            }
+            return;
+        }
         self.in_flight += 1;
         let fut = dispatch::dispatch(request, self.context.clone());
         ctx.spawn(fut.into_actor(self).map(move |response, act, ctx| {

@@ -1,0 +1,290 @@
+//! Authenticated admin operations: who may call the codes that change what a name server
+//! knows (KV put/delete, delete or register a topic, wipe/add write permission, config
+//! update).
+//!
+//! An open admin surface is how name servers get hurt: CVE-2023-37582 was an
+//! unauthenticated UPDATE_NAMESRV_CONFIG rewriting a file path on the Java server. So an
+//! operator can require, for those codes, any one of:
+//! - a source address inside `authAdminAddresses` (CIDRs);
+//! - a valid RocketMQ ACL signature (`AccessKey` + `Signature` ext fields, as Java's
+//!   `AclClientRPCHook` adds them) from an access key in `authCredentialsFile`;
+//! - a TLS client certificate whose subject CN is in `authTlsSubjects`.
+//!
+//! Reads and broker traffic (registration, heartbeats) stay open unless `authReads` is set
+//! for reads. The policy is fixed at start and checked on the session's thread before the
+//! request reaches any owner; it is plain data, tested without actors.
+
+mod signature;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::Path;
+
+use ipnet::IpNet;
+use namesrv_protocol::code::RequestCode;
+use namesrv_protocol::RemotingCommand;
+
+pub use signature::{sign, SIGNATURE_FIELD};
+
+/// Why a request was turned away; the text goes to the log and the client's remark.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("the source address is not in authAdminAddresses and the request carries no AccessKey/Signature")]
+    NoCredentials,
+    #[error("unknown AccessKey")]
+    UnknownAccessKey,
+    #[error("Signature is not valid Base64")]
+    MalformedSignature,
+    #[error("Signature does not match")]
+    BadSignature,
+}
+
+impl Denied {
+    /// A short label for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Denied::NoCredentials => "no_credentials",
+            Denied::UnknownAccessKey => "unknown_access_key",
+            Denied::MalformedSignature => "malformed_signature",
+            Denied::BadSignature => "bad_signature",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthConfigError {
+    #[error("authAdminAddresses: '{0}' is not an address or CIDR")]
+    BadAddress(String),
+    #[error("authCredentialsFile {path}: {source}")]
+    Credentials {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// The admin-operation policy.
+#[derive(Debug, Clone, Default)]
+pub struct AuthPolicy {
+    admin_networks: Vec<IpNet>,
+    /// AccessKey → SecretKey.
+    credentials: HashMap<String, String>,
+    tls_subjects: Vec<String>,
+    protect_reads: bool,
+}
+
+/// The codes that change state an operator owns.
+const MUTATING: [RequestCode; 7] = [
+    RequestCode::PUT_KV_CONFIG,
+    RequestCode::DELETE_KV_CONFIG,
+    RequestCode::DELETE_TOPIC_IN_NAMESRV,
+    RequestCode::REGISTER_TOPIC_IN_NAMESRV,
+    RequestCode::WIPE_WRITE_PERM_OF_BROKER,
+    RequestCode::ADD_WRITE_PERM_OF_BROKER,
+    RequestCode::UPDATE_NAMESRV_CONFIG,
+];
+
+/// What brokers send; never restricted (a broker that cannot register serves nobody).
+const BROKER_TRAFFIC: [RequestCode; 5] = [
+    RequestCode::REGISTER_BROKER,
+    RequestCode::UNREGISTER_BROKER,
+    RequestCode::BROKER_HEARTBEAT,
+    RequestCode::QUERY_DATA_VERSION,
+    RequestCode::GET_BROKER_MEMBER_GROUP,
+];
+
+impl AuthPolicy {
+    /// From the configuration values: `;`/`,`-separated CIDRs or addresses, a properties
+    /// file of `accessKey=secretKey` lines, `;`-separated certificate subject CNs.
+    pub fn from_config(
+        admin_addresses: &str,
+        credentials_file: &str,
+        tls_subjects: &str,
+        protect_reads: bool,
+    ) -> Result<AuthPolicy, AuthConfigError> {
+        let admin_networks = split(admin_addresses)
+            .map(|a| {
+                a.parse::<IpNet>()
+                    .or_else(|_| a.parse::<IpAddr>().map(IpNet::from))
+                    .map_err(|_| AuthConfigError::BadAddress(a.to_owned()))
+            })
+            .collect::<Result<_, _>>()?;
+        let credentials = if credentials_file.trim().is_empty() {
+            HashMap::new()
+        } else {
+            let text =
+                std::fs::read_to_string(Path::new(credentials_file.trim())).map_err(|source| {
+                    AuthConfigError::Credentials {
+                        path: credentials_file.to_owned(),
+                        source,
+                    }
+                })?;
+            namesrv_protocol::body::parse_properties(&text)
+                .into_iter()
+                .collect()
+        };
+        Ok(AuthPolicy {
+            admin_networks,
+            credentials,
+            tls_subjects: split(tls_subjects).map(str::to_owned).collect(),
+            protect_reads,
+        })
+    }
+
+    /// Whether any restriction is configured at all.
+    pub fn is_enabled(&self) -> bool {
+        !self.admin_networks.is_empty()
+            || !self.credentials.is_empty()
+            || !self.tls_subjects.is_empty()
+    }
+
+    fn protects(&self, code: i32) -> bool {
+        let Some(code) = RequestCode::from_code(code) else {
+            return false;
+        };
+        if MUTATING.contains(&code) {
+            return true;
+        }
+        self.protect_reads && !BROKER_TRAFFIC.contains(&code)
+    }
+
+    /// Decides whether `request` from `peer` (with this TLS client-certificate CN, if any)
+    /// may proceed.
+    pub fn check(
+        &self,
+        request: &RemotingCommand,
+        peer: IpAddr,
+        tls_subject: Option<&str>,
+    ) -> Result<(), Denied> {
+        if !self.is_enabled() || !self.protects(request.code) {
+            return Ok(());
+        }
+        if self.admin_networks.iter().any(|n| n.contains(&peer)) {
+            return Ok(());
+        }
+        if tls_subject.is_some_and(|s| self.tls_subjects.iter().any(|t| t == s)) {
+            return Ok(());
+        }
+        let (Some(access_key), Some(signature)) = (
+            request.ext(signature::ACCESS_KEY_FIELD),
+            request.ext(SIGNATURE_FIELD),
+        ) else {
+            return Err(Denied::NoCredentials);
+        };
+        let secret = self
+            .credentials
+            .get(access_key)
+            .ok_or(Denied::UnknownAccessKey)?;
+        signature::verify(request, secret, signature)
+    }
+}
+
+fn split(list: &str) -> impl Iterator<Item = &str> {
+    list.split([';', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv_put() -> RemotingCommand {
+        let ext: namesrv_protocol::ExtFields = [("namespace", "ns"), ("key", "k"), ("value", "v")]
+            .into_iter()
+            .collect();
+        RemotingCommand::request(100, Some(ext))
+    }
+
+    fn policy(addresses: &str, keys: &[(&str, &str)]) -> AuthPolicy {
+        let mut p = AuthPolicy::from_config(addresses, "", "admin-cn", false).unwrap();
+        p.credentials = keys
+            .iter()
+            .map(|(a, s)| (a.to_string(), s.to_string()))
+            .collect();
+        p
+    }
+
+    const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn no_policy_means_everything_is_allowed() {
+        assert!(AuthPolicy::default().check(&kv_put(), LOCAL, None).is_ok());
+    }
+
+    #[test]
+    fn reads_and_broker_traffic_stay_open() {
+        let p = policy("10.0.0.0/8", &[]);
+        assert!(p
+            .check(&RemotingCommand::request(105, None), LOCAL, None)
+            .is_ok());
+        assert!(p
+            .check(&RemotingCommand::request(103, None), LOCAL, None)
+            .is_ok());
+        let mut reads = p.clone();
+        reads.protect_reads = true;
+        assert_eq!(
+            reads.check(&RemotingCommand::request(105, None), LOCAL, None),
+            Err(Denied::NoCredentials)
+        );
+        assert!(reads
+            .check(&RemotingCommand::request(103, None), LOCAL, None)
+            .is_ok());
+    }
+
+    #[test]
+    fn an_allowed_network_a_signature_or_a_certificate_each_suffice() {
+        let p = policy("10.0.0.0/8;192.168.1.7", &[("ak", "sk")]);
+        assert!(p
+            .check(&kv_put(), "10.1.2.3".parse().unwrap(), None)
+            .is_ok());
+        assert!(p
+            .check(&kv_put(), "192.168.1.7".parse().unwrap(), None)
+            .is_ok());
+        assert_eq!(p.check(&kv_put(), LOCAL, None), Err(Denied::NoCredentials));
+        assert!(p.check(&kv_put(), LOCAL, Some("admin-cn")).is_ok());
+        assert_eq!(
+            p.check(&kv_put(), LOCAL, Some("someone")),
+            Err(Denied::NoCredentials)
+        );
+        assert!(p.check(&sign(kv_put(), "ak", "sk"), LOCAL, None).is_ok());
+    }
+
+    #[test]
+    fn wrong_unknown_and_malformed_signatures_are_denied() {
+        let p = policy("", &[("ak", "sk")]);
+        assert_eq!(
+            p.check(&sign(kv_put(), "ak", "wrong"), LOCAL, None),
+            Err(Denied::BadSignature)
+        );
+        assert_eq!(
+            p.check(&sign(kv_put(), "other", "sk"), LOCAL, None),
+            Err(Denied::UnknownAccessKey)
+        );
+        let mut bad = sign(kv_put(), "ak", "sk");
+        bad.ext_fields
+            .as_mut()
+            .unwrap()
+            .insert(SIGNATURE_FIELD, "%%% not base64");
+        assert_eq!(p.check(&bad, LOCAL, None), Err(Denied::MalformedSignature));
+        // A field changed after signing breaks the signature.
+        let mut tampered = sign(kv_put(), "ak", "sk");
+        tampered
+            .ext_fields
+            .as_mut()
+            .unwrap()
+            .insert("value", "evil");
+        assert_eq!(p.check(&tampered, LOCAL, None), Err(Denied::BadSignature));
+    }
+
+    #[test]
+    fn bad_config_is_reported() {
+        assert!(matches!(
+            AuthPolicy::from_config("10.0.0.0/99", "", "", false),
+            Err(AuthConfigError::BadAddress(_))
+        ));
+        assert!(matches!(
+            AuthPolicy::from_config("", "/nonexistent/keys", "", false),
+            Err(AuthConfigError::Credentials { .. })
+        ));
+    }
+}
