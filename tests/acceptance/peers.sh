@@ -24,6 +24,9 @@ cp_file="$java_dir/target/full-classpath.txt"
 
 client_jvm=(-Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
             -Drocketmq.client.logUseSlf4j=false -Drocketmq.client.logLevel=WARN)
+# $JAVA_EXTRA_OPTS (e.g. -Dtls.enable=true) goes to every client, tool and broker JVM.
+read -r -a extra_jvm <<<"${JAVA_EXTRA_OPTS:-}"
+client_jvm+=("${extra_jvm[@]}")
 
 # 4.9.x brokers and tools refuse to start without a logback file under $ROCKETMQ_HOME/conf.
 write_logback() {
@@ -89,7 +92,7 @@ diskMaxUsedSpaceRatio=95
 ${BROKER_EXTRA_CONF:-}
 CONF
     export ROCKETMQ_HOME="$dir"
-    exec java -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC \
+    exec java -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC "${extra_jvm[@]}" \
       -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
       -cp "$(classpath)" org.apache.rocketmq.broker.BrokerStartup -c "$dir/broker.conf"
     ;;

@@ -56,6 +56,21 @@ impl Source for Layer {
     }
 }
 
+/// Java's dotted system-property names (`tls.server.mode`) → our key (`tlsServerMode`); the
+/// `config` crate would read a dot as nesting.
+fn undotted(key: &str) -> String {
+    let mut parts = key.split('.');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out
+}
+
 /// `NAMESRV_LISTEN_PORT` → `listenPort`.
 fn env_key_to_java(var: &str) -> Option<String> {
     let rest = var.strip_prefix("NAMESRV_")?;
@@ -89,6 +104,9 @@ pub fn load(
                 source,
             })?;
             parse_properties(&text)
+                .into_iter()
+                .map(|(k, v)| (undotted(&k), v))
+                .collect()
         }
         None => Vec::new(),
     };
@@ -104,7 +122,7 @@ pub fn load(
         .add_source(Layer(file_layer))
         .add_source(Layer(env_layer));
     for (k, v) in overrides {
-        builder = builder.set_override(k.as_str(), v.as_str())?;
+        builder = builder.set_override(undotted(k).as_str(), v.as_str())?;
     }
     let merged: BTreeMap<String, String> = builder.build()?.try_deserialize()?;
 
@@ -152,6 +170,27 @@ pub fn parse_overrides(raw: &[String]) -> Result<Vec<(String, String)>, LoadErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn java_dotted_tls_names_map_to_our_keys() {
+        assert_eq!(undotted("tls.server.mode"), "tlsServerMode");
+        assert_eq!(
+            undotted("tls.server.need.client.auth"),
+            "tlsServerNeedClientAuth"
+        );
+        assert_eq!(
+            undotted("tls.server.trustCertPath"),
+            "tlsServerTrustCertPath"
+        );
+        assert_eq!(undotted("listenPort"), "listenPort");
+        let loaded = load(
+            None,
+            vec![],
+            &[("tls.server.mode".into(), "enforcing".into())],
+        )
+        .unwrap();
+        assert_eq!(loaded.config.tls_server_mode, "enforcing");
+    }
 
     #[test]
     fn env_names_map_to_java_keys() {

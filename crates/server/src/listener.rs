@@ -14,6 +14,8 @@ use namesrv_actors::Services;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tracing::{debug, warn};
 
+use crate::tls::Tls;
+
 /// Binds with SO_REUSEADDR and the Java accept backlog (1024).
 pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     let socket = if addr.is_ipv4() {
@@ -36,6 +38,7 @@ pub async fn serve(
     services: Services,
     settings: SessionSettings,
     max_connections: usize,
+    tls: Tls,
 ) {
     let open = Arc::new(AtomicUsize::new(0));
     let mut next = 0usize;
@@ -65,14 +68,23 @@ pub async fn serve(
         };
         let id = NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed);
         let services = services.clone();
+        let tls = tls.clone();
         let worker = &workers[next % workers.len()];
         next = next.wrapping_add(1);
         worker.spawn(async move {
-            match TcpStream::from_std(std_stream) {
-                Ok(stream) => {
-                    Session::start(stream, peer, id, services, settings, Some(slot));
+            let stream = match TcpStream::from_std(std_stream) {
+                Ok(stream) => stream,
+                Err(e) => {
+                    debug!(%peer, error = %e, "connection lost during hand-over");
+                    return;
                 }
-                Err(e) => debug!(%peer, error = %e, "connection lost during hand-over"),
+            };
+            // The handshake runs on the worker, so a slow one never delays the accept loop.
+            match tls.accept(stream).await {
+                Ok(transport) => {
+                    Session::start(transport, peer, id, services, settings, Some(slot));
+                }
+                Err(why) => warn!(%peer, %why, "connection closed before its session started"),
             }
         });
     }

@@ -9,6 +9,7 @@
 mod config;
 mod http;
 mod listener;
+mod tls;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -185,6 +186,7 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
     if auth.is_enabled() {
         info!("admin requests restricted (authAdminAddresses / authCredentialsFile / authTlsSubjects)");
     }
+    let tls = tls::Tls::from_config(&cfg).map_err(|e| e.to_string())?;
     let max_connections = cfg.max_connections.max(1) as usize;
     // Auto: half the CPUs. Measured on 2 cores with the load on the same machine: one
     // connection thread served 540k route queries/s, two only 404k (they and the kernel's
@@ -279,10 +281,12 @@ fn run(loaded: config::Loaded) -> Result<(), String> {
             services,
             settings,
             max_connections,
+            tls.clone(),
         ));
         info!(
-            "The Name Server boot success. serializeType={}, address {bound}, version {}, started in {:?}",
+            "The Name Server boot success. serializeType={}, address {bound}, tls {:?}, version {}, started in {:?}",
             encoding.to_ascii_uppercase(),
+            tls.mode,
             env!("CARGO_PKG_VERSION"),
             started.elapsed()
         );

@@ -118,10 +118,28 @@ pub struct NamesrvConfig {
     /// A properties file of `accessKey=secretKey` lines; admin requests signed with one of
     /// them (RocketMQ ACL signature) are allowed.
     pub auth_credentials_file: String,
-    /// TLS client-certificate subject CNs allowed to make admin requests, `;`-separated.
+    /// TLS client-certificate subject CNs allowed to make admin requests, `;`-separated
+    /// (certificates verified per `tls.server.need.client.auth`).
     pub auth_tls_subjects: String,
     /// Require the same for reads (route, cluster, topic lists, KV/config reads).
     pub auth_reads: bool,
+    /// TLS on the remoting port (Java: `tls.server.mode`): `disabled`, `permissive` (TLS and
+    /// plain on one port) or `enforcing`.
+    pub tls_server_mode: String,
+    /// PEM certificate chain (Java: `tls.server.certPath`).
+    pub tls_server_cert_path: String,
+    /// PEM private key, PKCS#8, RSA or EC (Java: `tls.server.keyPath`).
+    pub tls_server_key_path: String,
+    /// Java: `tls.server.keyPassword`; encrypted keys are not supported (startup fails).
+    pub tls_server_key_password: String,
+    /// Client certificates (Java: `tls.server.need.client.auth`): `none`, `optional`, `require`.
+    pub tls_server_need_client_auth: String,
+    /// Java: `tls.server.authClient`; client certificates are always verified against
+    /// `tlsServerTrustCertPath` here when asked for, so this only has to agree.
+    pub tls_server_auth_client: bool,
+    /// PEM CA certificates that client certificates must chain to (Java:
+    /// `tls.server.trustCertPath`).
+    pub tls_server_trust_cert_path: String,
     /// The replica list the HTTP endpoint serves at `/rocketmq/nsaddr` as RocketMQ's address
     /// server (`host:port;host:port`), for clients configured with a name-server domain.
     pub address_server_list: String,
@@ -182,6 +200,13 @@ impl Default for NamesrvConfig {
             route_snapshot_path: String::new(),
             route_snapshot_interval_seconds: 10,
             http_port: -1,
+            tls_server_mode: "disabled".into(),
+            tls_server_cert_path: String::new(),
+            tls_server_key_path: String::new(),
+            tls_server_key_password: String::new(),
+            tls_server_need_client_auth: "none".into(),
+            tls_server_auth_client: false,
+            tls_server_trust_cert_path: String::new(),
             auth_admin_addresses: String::new(),
             auth_credentials_file: String::new(),
             auth_tls_subjects: String::new(),

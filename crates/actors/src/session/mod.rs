@@ -16,6 +16,7 @@ pub mod dispatch;
 mod handlers;
 mod route_answers;
 mod slot;
+pub mod transport;
 
 pub use slot::ConnectionSlot;
 
@@ -27,8 +28,6 @@ use actix::prelude::*;
 use namesrv_protocol::code::{RequestCode, ResponseCode};
 use namesrv_protocol::version::V5_3_1;
 use namesrv_protocol::{ProtocolError, RemotingCodec, RemotingCommand, SerializeType};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
 use tokio_util::codec::FramedRead;
 use tracing::{debug, warn};
 
@@ -73,11 +72,13 @@ pub struct Session {
     peer: SocketAddr,
     writer: FramedWrite<
         RemotingCommand,
-        backlog::CountingWriter<OwnedWriteHalf>,
+        backlog::CountingWriter<transport::Writer>,
         backlog::CountingEncoder,
     >,
     backlog: backlog::Backlog,
     services: Services,
+    /// The verified TLS client certificate's subject CN (for `authTlsSubjects`).
+    tls_subject: Option<String>,
     /// What every request of this connection is handled with, built once.
     context: std::rc::Rc<dispatch::RequestContext>,
     settings: SessionSettings,
@@ -90,7 +91,7 @@ pub struct Session {
 impl Session {
     /// Starts a session for `stream` on the current arbiter.
     pub fn start(
-        stream: TcpStream,
+        stream: transport::Transport,
         peer: SocketAddr,
         id: ConnectionId,
         services: Services,
@@ -98,8 +99,7 @@ impl Session {
         slot: Option<ConnectionSlot>,
     ) -> Addr<Session> {
         Session::create(move |ctx| {
-            // Owned halves: no lock between reader and writer, unlike `tokio::io::split`.
-            let (read, write) = stream.into_split();
+            let (read, write, tls_subject) = stream.split();
             let codec = RemotingCodec::new(settings.max_frame_length);
             let partial_frame = codec::PartialFrameClock::default();
             ctx.add_stream(FramedRead::new(
@@ -124,6 +124,7 @@ impl Session {
                 backlog,
                 services,
                 context,
+                tls_subject,
                 settings,
                 last_activity: Instant::now(),
                 in_flight: 0,
@@ -235,7 +236,11 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             }
             return;
         }
-        if let Err(denied) = self.services.auth.check(&request, self.peer.ip(), None) {
+        if let Err(denied) =
+            self.services
+                .auth
+                .check(&request, self.peer.ip(), self.tls_subject.as_deref())
+        {
             warn!(peer = %self.peer, code, reason = %denied, "admin request refused");
             metrics()
                 .auth_rejections

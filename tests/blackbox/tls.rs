@@ -1,0 +1,385 @@
+//! TLS on the remoting port against the real binary, with certificates this test makes
+//! (`openssl`): each mode with a Rust TLS client and a plain one, client certificates, a
+//! certificate subject admitted to admin operations, and real Java peers — `mqadmin` and a
+//! 5.3.3 broker with `-Dtls.enable=true` — against an enforcing server.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use common::{eventually, request, route_query, Server};
+use namesrv_protocol::frame::encode_frame;
+use namesrv_protocol::{RemotingCodec, RemotingCommand};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use tokio_util::codec::Decoder;
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate `CN=admin-client`.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn make() -> Pki {
+        let dir = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("openssl is installed");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=test-ca",
+        ]);
+        std::fs::write(
+            dir.path().join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+        )
+        .unwrap();
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=namesrv",
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+            "-subj",
+            "/CN=admin-client",
+        ]);
+        // An extension makes it an X.509 v3 certificate; webpki refuses v1.
+        std::fs::write(
+            dir.path().join("client.ext"),
+            "extendedKeyUsage=clientAuth\n",
+        )
+        .unwrap();
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "client.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "client.ext",
+        ]);
+        Pki { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn server_settings(&self, mode: &str) -> Vec<String> {
+        vec![
+            format!("tls.server.mode={mode}"),
+            format!("tls.server.certPath={}", self.path("server.pem").display()),
+            format!("tls.server.keyPath={}", self.path("server.key").display()),
+        ]
+    }
+
+    fn client_config(&self, with_cert: bool) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_file(self.path("ca.pem")).unwrap())
+            .unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots);
+        Arc::new(if with_cert {
+            let chain = vec![CertificateDer::from_pem_file(self.path("client.pem")).unwrap()];
+            let key = PrivateKeyDer::from_pem_file(self.path("client.key")).unwrap();
+            builder.with_client_auth_cert(chain, key).unwrap()
+        } else {
+            builder.with_no_client_auth()
+        })
+    }
+}
+
+fn start(settings: &[String]) -> Server {
+    let refs: Vec<&str> = settings.iter().map(String::as_str).collect();
+    Server::start(&refs)
+}
+
+/// One request over TLS; `Err` if the handshake or the exchange fails.
+fn tls_call(
+    addr: &str,
+    config: Arc<rustls::ClientConfig>,
+    req: RemotingCommand,
+) -> Result<RemotingCommand, String> {
+    let tcp = TcpStream::connect(addr).map_err(|e| e.to_string())?;
+    tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let conn = rustls::ClientConnection::new(config, ServerName::try_from("127.0.0.1").unwrap())
+        .map_err(|e| e.to_string())?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(&encode_frame(&req.with_opaque(7)).unwrap())
+        .map_err(|e| e.to_string())?;
+    let mut buf = BytesMut::new();
+    let mut codec = RemotingCodec::default();
+    loop {
+        if let Some(answer) = codec.decode(&mut buf).map_err(|e| e.to_string())? {
+            return Ok(answer);
+        }
+        let mut chunk = [0u8; 4096];
+        let n = tls.read(&mut chunk).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Whether a plain client gets a remoting answer (a TLS alert sent back is not one).
+fn plain_answers(server: &Server) -> bool {
+    let mut c = TcpStream::connect(&server.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    c.write_all(&encode_frame(&route_query("t").with_opaque(1)).unwrap())
+        .unwrap();
+    let mut buf = BytesMut::new();
+    let mut codec = RemotingCodec::default();
+    loop {
+        match codec.decode(&mut buf) {
+            Ok(Some(answer)) => return answer.opaque == 1 && answer.is_response(),
+            Ok(None) => {}
+            Err(_) => return false,
+        }
+        let mut chunk = [0u8; 4096];
+        match c.read(&mut chunk) {
+            Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return false,
+        }
+    }
+}
+
+#[test]
+fn enforcing_serves_only_tls_and_permissive_serves_both_on_one_port() {
+    let pki = Pki::make();
+    let enforcing = start(&pki.server_settings("enforcing"));
+    let answer = tls_call(&enforcing.addr, pki.client_config(false), route_query("t")).unwrap();
+    assert_eq!(answer.code, 17, "answered over TLS");
+    assert!(!plain_answers(&enforcing), "plain refused under enforcing");
+
+    let permissive = start(&pki.server_settings("permissive"));
+    assert_eq!(
+        tls_call(&permissive.addr, pki.client_config(false), route_query("t"))
+            .unwrap()
+            .code,
+        17
+    );
+    assert!(
+        plain_answers(&permissive),
+        "plain still served under permissive"
+    );
+
+    let disabled = Server::start(&[]);
+    assert!(tls_call(&disabled.addr, pki.client_config(false), route_query("t")).is_err());
+    assert!(plain_answers(&disabled));
+}
+
+#[test]
+fn client_certificates_are_verified_and_their_subject_can_admit_admin_operations() {
+    let pki = Pki::make();
+    let mut settings = pki.server_settings("enforcing");
+    settings.push("tls.server.need.client.auth=optional".into());
+    settings.push(format!(
+        "tls.server.trustCertPath={}",
+        pki.path("ca.pem").display()
+    ));
+    settings.push("authTlsSubjects=admin-client".into());
+    let server = start(&settings);
+    let put = || request(100, &[("namespace", "ns"), ("key", "k"), ("value", "v")]);
+    assert_eq!(
+        tls_call(&server.addr, pki.client_config(true), put())
+            .unwrap()
+            .code,
+        0,
+        "admitted by its certificate"
+    );
+    assert_eq!(
+        tls_call(&server.addr, pki.client_config(false), put())
+            .unwrap()
+            .code,
+        16,
+        "no certificate, no admin"
+    );
+    assert_eq!(
+        tls_call(&server.addr, pki.client_config(false), route_query("t"))
+            .unwrap()
+            .code,
+        17,
+        "reads need no certificate"
+    );
+
+    let mut required = pki.server_settings("enforcing");
+    required.push("tls.server.need.client.auth=require".into());
+    required.push(format!(
+        "tls.server.trustCertPath={}",
+        pki.path("ca.pem").display()
+    ));
+    let strict = start(&required);
+    assert!(
+        tls_call(&strict.addr, pki.client_config(false), route_query("t")).is_err(),
+        "a certificate is required"
+    );
+    assert_eq!(
+        tls_call(&strict.addr, pki.client_config(true), route_query("t"))
+            .unwrap()
+            .code,
+        17
+    );
+}
+
+#[test]
+fn a_tls_setting_that_cannot_work_stops_startup() {
+    for bad in [
+        vec!["tls.server.mode=enforcing".to_owned()],
+        vec!["tls.server.mode=sometimes".to_owned()],
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_namesrv"));
+        cmd.args(["-o", "listenPort=0", "-o", "bindAddress=127.0.0.1"]);
+        for b in &bad {
+            cmd.arg("-o").arg(b);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{bad:?} refused");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("tls"),
+            "{bad:?}: a message naming TLS"
+        );
+    }
+}
+
+fn peers_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
+}
+
+#[test]
+fn java_mqadmin_and_a_java_broker_with_tls_enabled_work_against_an_enforcing_server() {
+    let build = Command::new("bash")
+        .arg(peers_script())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "peers build (Java 17 + Maven)");
+    let pki = Pki::make();
+    let server = start(&pki.server_settings("enforcing"));
+    let tls_jvm = "-Dtls.enable=true";
+
+    // A 5.3.3 broker registering over TLS.
+    let broker_dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut broker = Command::new("bash")
+        .env("JAVA_EXTRA_OPTS", tls_jvm)
+        .arg(peers_script())
+        .args([
+            "broker",
+            &server.addr,
+            broker_dir.path().to_str().unwrap(),
+            &port.to_string(),
+            "TlsCluster",
+            "broker-tls",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _broker = Kill(&mut broker);
+    let client = pki.client_config(false);
+    assert!(
+        eventually(Duration::from_secs(90), || {
+            tls_call(&server.addr, client.clone(), request(106, &[]))
+                .map(|a| String::from_utf8_lossy(&a.body).contains("broker-tls"))
+                .unwrap_or(false)
+        }),
+        "the TLS broker registered"
+    );
+
+    // mqadmin over TLS sees it.
+    let out = Command::new("bash")
+        .env("JAVA_EXTRA_OPTS", tls_jvm)
+        .arg(peers_script())
+        .args(["mqadmin", "clusterList", "-n", &server.addr])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("broker-tls"),
+        "mqadmin clusterList over TLS:\n{text}"
+    );
+}
