@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: our name server, the Apache RocketMQ Java name server 5.3.3
+# Side-by-side benchmark: our name server, the Apache RocketMQ Java name server (newest 5.x, 5.5.0)
 # (Maven Central), the rocketmq-rust name server 1.0.0 (crates.io) and the null server, all on
 # loopback, loaded by namesrv-bench with identical workloads, alternating A B C D per point.
 #

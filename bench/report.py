@@ -20,7 +20,7 @@ PLOTS = ROOT / "docs" / "bench"
 SERVERS = ["ours", "java", "rocketmq-rust", "null"]
 NAMES = {
     "ours": "ours",
-    "java": "Java 5.3.3",
+    "java": "Java 5.5.0",
     "rocketmq-rust": "rocketmq-rust 1.0.0",
     "null": "null server",
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real Apache RocketMQ peers (broker, client programs, mqadmin) for the acceptance tests.
-# ROCKETMQ_LINE=5 (default: 5.3.3, java/) or ROCKETMQ_LINE=4 (4.9.7, java49/) picks the line.
+# ROCKETMQ_LINE=5 (default: 5.5.0, java/) or ROCKETMQ_LINE=4 (4.9.7, java49/) picks the line.
 #
 #   peers.sh build                      resolve from Maven Central (cached in ~/.m2), compile
 #   peers.sh classpath                  print the classpath (after build)

@@ -1,4 +1,4 @@
-//! Differential test: the Java name server 5.3.3 (from Maven Central) and ours get the same
+//! Differential test: the Java name server (newest 5.x, 5.5.0, from Maven Central) and ours get the same
 //! requests, and their answers are compared — code, remark, response header fields and body
 //! (parsed, since Java's ordering of hash-map content is arbitrary). Each place where we
 //! differ on purpose is asserted as such, with the reason in docs/compatibility.md.

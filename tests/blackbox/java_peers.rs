@@ -1,5 +1,5 @@
 //! Acceptance against real Apache RocketMQ peers from Maven Central, for both broker lines
-//! operators run (5.3.3 and 4.9.7): a broker registers with our server, `mqadmin` creates a
+//! operators run (5.5.0 and 4.9.7): a broker registers with our server, `mqadmin` creates a
 //! topic on it, a Java producer sends and a Java consumer receives through routes we serve,
 //! and when the broker is killed its route disappears. Needs Java 17 and Maven; downloads
 //! are cached in ~/.m2.

@@ -1,7 +1,7 @@
 //! TLS on the remoting port against the real binary, with certificates this test makes
 //! (`openssl`): each mode with a Rust TLS client and a plain one, client certificates, a
 //! certificate subject admitted to admin operations, and real Java peers — `mqadmin` and a
-//! 5.3.3 broker with `-Dtls.enable=true` — against an enforcing server.
+//! 5.5.0 broker with `-Dtls.enable=true` — against an enforcing server.
 
 mod common;
 
@@ -328,7 +328,7 @@ fn java_mqadmin_and_a_java_broker_with_tls_enabled_work_against_an_enforcing_ser
     let server = start(&pki.server_settings("enforcing"));
     let tls_jvm = "-Dtls.enable=true";
 
-    // A 5.3.3 broker registering over TLS.
+    // A 5.5.0 broker registering over TLS.
     let broker_dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -1,5 +1,5 @@
 //! The CLI against real name servers: three replicas of ours (the binary, over TCP) with
-//! brokers registered by hand, and the Java name server 5.3.3 from Maven Central.
+//! brokers registered by hand, and the Java name server (5.5.0) from Maven Central.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
