@@ -97,22 +97,7 @@ fn signed_admin_requests_pass_and_everything_else_gets_no_permission() {
     assert_eq!(c.call(route_query("T")).code, 0);
 
     // Refusals are counted by reason.
-    let web = server
-        .startup_log
-        .iter()
-        .find_map(|l| l.split("at http://").nth(1))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let mut http = std::net::TcpStream::connect(&web).unwrap();
-    use std::io::{Read, Write};
-    write!(
-        http,
-        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    http.read_to_string(&mut text).unwrap();
+    let text = server.metrics_text();
     for line in [
         "namesrv_auth_rejections_total{reason=\"bad_signature\"} 1",
         "namesrv_auth_rejections_total{reason=\"unknown_access_key\"} 1",

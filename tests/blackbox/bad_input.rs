@@ -301,22 +301,7 @@ fn a_peer_that_never_reads_its_answers_is_closed_not_buffered() {
     );
     let mut other = server.client();
     assert_eq!(other.call(route_query("t")).code, 17, "others are served");
-    let web = server
-        .startup_log
-        .iter()
-        .find_map(|l| l.split("at http://").nth(1))
-        .expect("HTTP address logged")
-        .trim()
-        .to_owned();
-    let mut http = std::net::TcpStream::connect(&web).unwrap();
-    use std::io::{Read, Write};
-    write!(
-        http,
-        "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    http.read_to_string(&mut text).unwrap();
+    let text = server.metrics_text();
     assert!(
         text.lines()
             .any(|l| l.starts_with("namesrv_connections_closed_slow_reader_total 1")),

@@ -177,6 +177,11 @@ fn tls_call(
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     tls.write_all(&encode_frame(&req.with_opaque(7)).unwrap())
         .map_err(|e| e.to_string())?;
+    read_answer(&mut tls)
+}
+
+/// Reads one remoting frame; `Err` on a close, a timeout or bytes that are not a frame.
+fn read_answer(stream: &mut impl Read) -> Result<RemotingCommand, String> {
     let mut buf = BytesMut::new();
     let mut codec = RemotingCodec::default();
     loop {
@@ -184,7 +189,7 @@ fn tls_call(
             return Ok(answer);
         }
         let mut chunk = [0u8; 4096];
-        let n = tls.read(&mut chunk).map_err(|e| e.to_string())?;
+        let n = stream.read(&mut chunk).map_err(|e| e.to_string())?;
         if n == 0 {
             return Err("closed".into());
         }
@@ -198,20 +203,7 @@ fn plain_answers(server: &Server) -> bool {
     c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     c.write_all(&encode_frame(&route_query("t").with_opaque(1)).unwrap())
         .unwrap();
-    let mut buf = BytesMut::new();
-    let mut codec = RemotingCodec::default();
-    loop {
-        match codec.decode(&mut buf) {
-            Ok(Some(answer)) => return answer.opaque == 1 && answer.is_response(),
-            Ok(None) => {}
-            Err(_) => return false,
-        }
-        let mut chunk = [0u8; 4096];
-        match c.read(&mut chunk) {
-            Ok(n) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-            _ => return false,
-        }
-    }
+    read_answer(&mut c).is_ok_and(|answer| answer.opaque == 1 && answer.is_response())
 }
 
 #[test]

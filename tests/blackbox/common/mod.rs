@@ -111,6 +111,26 @@ impl Server {
         }
     }
 
+    /// The text of `GET /metrics` (the server must run with `httpPort=0` or a port).
+    pub fn metrics_text(&self) -> String {
+        let web = self
+            .startup_log
+            .iter()
+            .find_map(|l| l.split("at http://").nth(1))
+            .expect("the HTTP endpoint's address is logged (httpPort set?)")
+            .trim()
+            .to_owned();
+        let mut http = std::net::TcpStream::connect(&web).expect("HTTP endpoint");
+        write!(
+            http,
+            "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .expect("request sent");
+        let mut text = String::new();
+        http.read_to_string(&mut text).expect("response read");
+        text
+    }
+
     pub fn client(&self) -> Client {
         Client::connect(&self.addr)
     }
