@@ -6,12 +6,11 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{eventually, request, route_of, Server};
+use common::{eventually, free_broker_port, request, route_of, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody};
 
 const CLUSTER: &str = "AcceptanceCluster";
@@ -45,25 +44,6 @@ fn peers(line: &str, args: &[&str]) -> Output {
         log(&out.stderr)
     );
     out
-}
-
-/// A port p with p-2 (the broker's fast port), p and p+1 (HA) free on loopback.
-fn free_broker_port() -> u16 {
-    for _ in 0..200 {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = l.local_addr().unwrap().port();
-        drop(l);
-        if !(2048..60000).contains(&p) {
-            continue;
-        }
-        if [p - 2, p, p + 1]
-            .iter()
-            .all(|q| TcpListener::bind(("127.0.0.1", *q)).is_ok())
-        {
-            return p;
-        }
-    }
-    panic!("no free port triple");
 }
 
 /// The broker process and its port, SIGKILLed when dropped.

@@ -322,11 +322,8 @@ fn java_mqadmin_and_a_java_broker_with_tls_enabled_work_against_an_enforcing_ser
 
     // A 5.5.0 broker registering over TLS.
     let broker_dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_broker_port();
+    let broker_log = broker_dir.path().join("broker-stdout.log");
     let mut broker = Command::new("bash")
         .env("JAVA_EXTRA_OPTS", tls_jvm)
         .arg(peers_script())
@@ -339,7 +336,7 @@ fn java_mqadmin_and_a_java_broker_with_tls_enabled_work_against_an_enforcing_ser
             "broker-tls",
         ])
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(&broker_log).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -358,7 +355,8 @@ fn java_mqadmin_and_a_java_broker_with_tls_enabled_work_against_an_enforcing_ser
                 .map(|a| String::from_utf8_lossy(&a.body).contains("broker-tls"))
                 .unwrap_or(false)
         }),
-        "the TLS broker registered"
+        "the TLS broker registered; its output:\n{}",
+        std::fs::read_to_string(&broker_log).unwrap_or_default()
     );
 
     // mqadmin over TLS sees it.

@@ -35,8 +35,26 @@ pids+=($!)
 wait_port "$ns_port" || { echo "interop: our name server did not start" >&2; exit 1; }
 ns="127.0.0.1:$ns_port"
 
-# The broker needs listenPort, listenPort-2 and listenPort+1.
-broker_port=$(( ( $(free_port) % 20000 ) + 30000 ))
+# The broker needs listenPort, listenPort-2 and listenPort+1 free.
+broker_port="$(python3 - <<'PY'
+import socket
+for _ in range(200):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    if not 2048 <= p < 60000:
+        continue
+    try:
+        held = []
+        for q in (p - 2, p, p + 1):
+            t = socket.socket(); t.bind(("127.0.0.1", q)); held.append(t)
+        for t in held:
+            t.close()
+        print(p)
+        break
+    except OSError:
+        for t in held:
+            t.close()
+PY
+)"
 BROKER_EXTRA_CONF="registerNameServerPeriod=10000" \
   tests/acceptance/peers.sh broker "$ns" "$work/broker" "$broker_port" InteropCluster broker-interop >"$work/broker.log" 2>&1 &
 pids+=($!)
