@@ -65,6 +65,9 @@ fn metrics_count_requests_responses_brokers_and_cache_hits() {
     }
     assert_eq!(c.call(route_query("missing")).code, 17);
     assert_eq!(c.call(request(99999, &[])).code, 3);
+    let mut binary = server.client();
+    binary.encoding = namesrv_protocol::SerializeType::RocketMq;
+    assert_eq!(binary.call(route_query("A")).code, 0);
 
     let (status, body) = get(&http, "/metrics");
     assert_eq!(status, 200);
@@ -73,7 +76,21 @@ fn metrics_count_requests_responses_brokers_and_cache_hits() {
             &body,
             "namesrv_requests_total{code=\"GET_ROUTEINFO_BY_TOPIC\"}"
         ),
-        6.0
+        7.0
+    );
+    assert_eq!(
+        metric(
+            &body,
+            "namesrv_requests_by_header_encoding_total{encoding=\"rocketmq\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &body,
+            "namesrv_requests_by_header_encoding_total{encoding=\"json\"}"
+        ),
+        8.0
     );
     assert_eq!(
         metric(&body, "namesrv_requests_total{code=\"REGISTER_BROKER\"}"),
@@ -100,17 +117,17 @@ fn metrics_count_requests_responses_brokers_and_cache_hits() {
     );
     assert_eq!(
         metric(&body, "namesrv_route_cache_total{result=\"hit\"}"),
-        4.0
+        5.0
     );
     assert_eq!(metric(&body, "namesrv_live_brokers"), 1.0);
     assert_eq!(metric(&body, "namesrv_topics"), 2.0);
-    assert_eq!(metric(&body, "namesrv_connections"), 2.0);
+    assert_eq!(metric(&body, "namesrv_connections"), 3.0);
     assert_eq!(
         metric(
             &body,
             "namesrv_request_duration_seconds_count{code=\"GET_ROUTEINFO_BY_TOPIC\"}"
         ),
-        6.0
+        7.0
     );
 
     drop(broker);

@@ -38,6 +38,10 @@ pub struct Metrics {
     pub auth_rejections: IntCounterVec,
     pub route_cache_hit: IntCounter,
     pub route_cache_miss: IntCounter,
+    /// Requests by header encoding: which peers speak ROCKETMQ binary headers, and proof in
+    /// the interop suite that a client configured for them really sent them.
+    pub requests_json_header: IntCounter,
+    pub requests_rocketmq_header: IntCounter,
     pub live_brokers: IntGauge,
     /// Seconds since each broker was last heard from; refreshed (and pruned) at scrape time.
     pub broker_silence: GaugeVec,
@@ -108,7 +112,15 @@ impl Metrics {
             "Route answers served from the cache (hit) or encoded (miss).",
             &["result"],
         );
+        let by_encoding = counter_vec(
+            &registry,
+            "namesrv_requests_by_header_encoding_total",
+            "Requests received, by header encoding (JSON or ROCKETMQ binary).",
+            &["encoding"],
+        );
         Metrics {
+            requests_json_header: by_encoding.with_label_values(&["json"]),
+            requests_rocketmq_header: by_encoding.with_label_values(&["rocketmq"]),
             responses: ResponseCode::ALL
                 .iter()
                 .map(|c| c.name())

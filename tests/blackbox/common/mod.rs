@@ -141,7 +141,7 @@ impl Server {
 
     /// Sends SIGTERM and waits for the exit status (graceful shutdown).
     pub fn terminate(mut self) -> (std::process::ExitStatus, tempfile::TempDir) {
-        unsafe_kill(self.child.id(), "TERM");
+        send_signal(self.child.id(), "TERM");
         let status =
             wait_timeout(&mut self.child, Duration::from_secs(10)).expect("exited after SIGTERM");
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
@@ -157,7 +157,7 @@ impl Server {
 
     /// Sends a signal by name (`USR1`, `TERM`, …) without waiting.
     pub fn signal(&self, signal: &str) {
-        unsafe_kill(self.child.id(), signal);
+        send_signal(self.child.id(), signal);
     }
 
     /// Whether the process is still running.
@@ -173,7 +173,8 @@ impl Drop for Server {
     }
 }
 
-fn unsafe_kill(pid: u32, signal: &str) {
+/// Sends signal `signal` (a name: `STOP`, `CONT`, `TERM`, …) to process `pid`.
+pub fn send_signal(pid: u32, signal: &str) {
     let _ = Command::new("kill")
         .arg(format!("-{signal}"))
         .arg(pid.to_string())

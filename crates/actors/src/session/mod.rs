@@ -209,7 +209,12 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         let encoding = request.serialize_type;
         let oneway = request.is_oneway();
         let code = request.code;
-        metrics().code(code).requests.inc();
+        let m = metrics();
+        m.code(code).requests.inc();
+        match encoding {
+            SerializeType::Json => m.requests_json_header.inc(),
+            SerializeType::RocketMq => m.requests_rocketmq_header.inc(),
+        }
         if code == RequestCode::GET_ROUTEINFO_BY_TOPIC.code() && drain::is_draining() {
             let answer = if request.version > V5_3_1 {
                 RemotingCommand::response_to(&request, ResponseCode::GO_AWAY)
