@@ -533,9 +533,11 @@ fn a_frozen_5x_broker_expires_after_its_heartbeat_timeout_and_comes_back_when_re
     );
     let gone_after = frozen.elapsed();
     eprintln!("route gone {gone_after:?} after SIGSTOP (timeout {timeout_ms} ms)");
-    // Its last heartbeat was at most ~1 s before the freeze (it beats every second).
+    // Its last heartbeat was about a second before the freeze (it beats every second), more
+    // under CPU contention; half the timeout is a bound that still rules out any cause but
+    // the timeout (a closed connection or an unregistration would take milliseconds).
     assert!(
-        gone_after >= Duration::from_millis(timeout_ms - 1500),
+        gone_after >= Duration::from_millis(timeout_ms / 2),
         "expired by the heartbeat timeout, not earlier ({gone_after:?})"
     );
     assert!(!broker_registered(&server));

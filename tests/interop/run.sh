@@ -63,7 +63,8 @@ if [ "$#" -gt 0 ]; then selected=("$@"); else selected=("${all_peers[@]}"); fi
 wanted() { local p; for p in "${selected[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 
 cargo build -q -p namesrv -p namesrv-admin
-tests/acceptance/peers.sh build >/dev/null
+tests/acceptance/peers.sh build >"$work/peers-build.log" 2>&1 \
+  || { echo "interop: building the Java peers failed" >&2; tail -30 "$work/peers-build.log" >&2; exit 1; }
 admin() { target/debug/namesrv-admin -n "$ns" "$@"; }
 mqadmin() { tests/acceptance/peers.sh mqadmin "$@" -n "$ns" >>"$work/mqadmin.log" 2>&1; }
 
@@ -87,7 +88,7 @@ BROKER_EXTRA_CONF="registerNameServerPeriod=10000" \
 pids+=($!)
 registered=0
 for _ in $(seq 120); do
-  if admin --json cluster-list 2>/dev/null | grep -q broker-interop; then registered=1; break; fi
+  if admin --json cluster-list 2>/dev/null | grep broker-interop >/dev/null; then registered=1; break; fi
   sleep 1
 done
 [ "$registered" = 1 ] || { echo "interop: the broker did not register" >&2; tail -20 "$work/broker.log" >&2; exit 1; }
@@ -101,9 +102,14 @@ for _ in $(seq 30); do admin --json topic-route "$topic" >/dev/null 2>&1 && brea
 status=0
 run_peer() {
   local name="$1"; shift
-  local started=$SECONDS
+  local started=$SECONDS before
+  before="$(binary_requests)"
   if "$@" >"$work/$name.log" 2>&1; then
-    echo "PASS $name ($((SECONDS - started)) s): $(grep -E '^(sent=|PASS|consumer:|ROCKETMQ-header)' "$work/$name.log" | tail -2 | tr '\n' ' ')"
+    # Which header encoding the peer spoke (the Java broker beside it only sends JSON).
+    grep -q '^ROCKETMQ-header' "$work/$name.log" \
+      || echo "ROCKETMQ-header requests during the run: $(($(binary_requests) - before))" >>"$work/$name.log"
+    echo "PASS $name ($((SECONDS - started)) s)"
+    grep -E '^(sent=|consumer:|producer:|ROCKETMQ-header|[0-9]\. )' "$work/$name.log" | sed 's/^/    /' || true
   else
     echo "FAIL $name"; tail -30 "$work/$name.log"; status=1
   fi
@@ -175,5 +181,5 @@ if wanted rust-broker; then
 fi
 
 # Every peer's groups and the Java broker must still be known (no peer broke the registry).
-admin --json cluster-list | grep -q broker-interop || { echo "FAIL: the Java broker is gone" >&2; status=1; }
+admin --json cluster-list | grep broker-interop >/dev/null || { echo "FAIL: the Java broker is gone" >&2; status=1; }
 exit "$status"

@@ -75,7 +75,7 @@ fail() { echo "FAIL: $*"; tail -30 "$work/broker.out"; exit 1; }
 registered=0
 for _ in $(seq 120); do
   kill -0 "$pid" 2>/dev/null || fail "the rocketmq-rust broker exited"
-  if admin --json cluster-list 2>/dev/null | grep -q '"broker-rust"'; then registered=1; break; fi
+  if admin --json cluster-list 2>/dev/null | grep '"broker-rust"' >/dev/null; then registered=1; break; fi
   sleep 1
 done
 [ "$registered" = 1 ] || fail "the rocketmq-rust broker did not register"
@@ -86,7 +86,7 @@ peers mqadmin updateTopic -n "$ns" -b "127.0.0.1:$port" -t "$topic" >"$work/mqad
   || { cat "$work/mqadmin.log"; fail "mqadmin updateTopic on the rocketmq-rust broker"; }
 routed=0
 for _ in $(seq 60); do
-  if admin --json topic-route "$topic" 2>/dev/null | grep -q "127.0.0.1:$port"; then routed=1; break; fi
+  if admin --json topic-route "$topic" 2>/dev/null | grep "127.0.0.1:$port" >/dev/null; then routed=1; break; fi
   sleep 1
 done
 [ "$routed" = 1 ] || { cat "$work/mqadmin.log"; fail "the new topic did not appear in its route"; }

@@ -6,14 +6,22 @@ use std::collections::BTreeMap;
 use namesrv_protocol::body::{ClusterInfo, DataVersion, TopicRouteData};
 use serde_json::{json, Value};
 
+/// Writes the answer to stdout. A reader that went away (`| head`, `| grep -q`) ends the
+/// process quietly with success, as `cat` does, instead of the panic `println!` would give.
 pub fn print(as_json: bool, value: &Value, text: &str) {
-    if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+    use std::io::Write;
+    let body = if as_json {
+        serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
     } else {
-        print!("{text}");
+        text.to_owned()
+    };
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(body.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("namesrv-admin: cannot write the answer: {e}");
+        std::process::exit(1);
     }
 }
 

@@ -188,6 +188,22 @@ fn queries_and_changes_against_our_server() {
         "{human}"
     );
 
+    // A reader that goes away at once (`| grep -q`): no panic, success, like `cat`.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_namesrv-admin"))
+        .args(["-n", n, "--json", "topic-route", "T1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "closed stdout: {} {stderr}",
+        out.status
+    );
+
     let topics = admin_json(&["-n", n, "topic-list"]);
     assert!(topics.as_array().unwrap().iter().any(|t| t == "T2"));
     let by_cluster = admin_json(&["-n", n, "topic-list", "-c", "AdminCluster"]);
