@@ -6,129 +6,15 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{eventually, free_broker_port, request, route_of, Server};
+use common::java::{peers, start_broker_as, BrokerProcess};
+use common::{eventually, request, route_of, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody};
 
 const CLUSTER: &str = "AcceptanceCluster";
 const BROKER: &str = "broker-acceptance";
 const TOPIC: &str = "AcceptanceTopic";
-
-fn peers_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
-}
-
-/// Runs peers.sh for RocketMQ line `line` ("4" or "5").
-fn peers(line: &str, args: &[&str]) -> Output {
-    let out = Command::new("bash")
-        .env("ROCKETMQ_LINE", line)
-        .arg(peers_script())
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run peers.sh");
-    let log = |b: &[u8]| {
-        String::from_utf8_lossy(b)
-            .lines()
-            .filter(|l| !l.contains("|-INFO"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    eprintln!(
-        "peers.sh {args:?} -> {}\n{}\n{}",
-        out.status,
-        log(&out.stdout),
-        log(&out.stderr)
-    );
-    out
-}
-
-/// A broker process, its remoting port and its directory; SIGKILLed when dropped.
-struct BrokerProcess {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl BrokerProcess {
-    fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn output(&self) -> String {
-        std::fs::read_to_string(self.dir.join("broker.out")).unwrap_or_default()
-    }
-
-    /// The text of one of the broker's own log files (`broker.log`, `store.log`, …).
-    fn log(&self, file: &str) -> String {
-        let path = self.dir.join("broker/logs/rocketmqlogs").join(file);
-        std::fs::read_to_string(path).unwrap_or_default()
-    }
-
-    /// Whether the first commit-log file holds a message (its first size field is non-zero).
-    fn commit_log_has_data(&self) -> bool {
-        use std::io::Read;
-        let path = self.dir.join("broker/store/commitlog/00000000000000000000");
-        let mut head = [0u8; 4];
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut head))
-            .map(|_| head != [0; 4])
-            .unwrap_or(false)
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for BrokerProcess {
-    fn drop(&mut self) {
-        // A frozen (SIGSTOPped) JVM still dies of SIGKILL.
-        self.kill();
-    }
-}
-
-/// Starts a real broker of `line` registering with `namesrv` (one address or `a;b;c`), as
-/// broker `name` with broker id `id`, its store under `dir`.
-fn start_broker_as(
-    line: &str,
-    namesrv: &str,
-    dir: &std::path::Path,
-    name: &str,
-    id: u32,
-    extra_conf: &str,
-) -> BrokerProcess {
-    std::fs::create_dir_all(dir).unwrap();
-    let port = free_broker_port();
-    let log = std::fs::File::create(dir.join("broker.out")).unwrap();
-    let child = Command::new("bash")
-        .env("ROCKETMQ_LINE", line)
-        .env("BROKER_EXTRA_CONF", extra_conf)
-        .arg(peers_script())
-        .args([
-            "broker",
-            namesrv,
-            dir.join("broker").to_str().unwrap(),
-            &port.to_string(),
-            CLUSTER,
-            name,
-            &id.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("start broker");
-    BrokerProcess {
-        child,
-        port,
-        dir: dir.to_path_buf(),
-    }
-}
 
 /// Starts the acceptance broker (`BROKER`, id 0).
 fn start_broker(
@@ -137,7 +23,7 @@ fn start_broker(
     work: &std::path::Path,
     extra_conf: &str,
 ) -> BrokerProcess {
-    start_broker_as(line, namesrv, work, BROKER, 0, extra_conf)
+    start_broker_as(line, namesrv, work, CLUSTER, BROKER, 0, extra_conf)
 }
 
 fn broker_registered(server: &Server) -> bool {
@@ -591,9 +477,17 @@ fn master_slave_pair(line: &str) {
     if acting {
         conf.push_str("enableSlaveActingMaster=true\n");
     }
-    let mut master = start_broker_as(line, &ns, &work.path().join("m"), BROKER, 0, &conf);
+    let mut master = start_broker_as(line, &ns, &work.path().join("m"), CLUSTER, BROKER, 0, &conf);
     let slave_conf = format!("{conf}brokerRole=SLAVE\n");
-    let slave = start_broker_as(line, &ns, &work.path().join("s"), BROKER, 1, &slave_conf);
+    let slave = start_broker_as(
+        line,
+        &ns,
+        &work.path().join("s"),
+        CLUSTER,
+        BROKER,
+        1,
+        &slave_conf,
+    );
     let (master_addr, slave_addr) = (master.addr(), slave.addr());
 
     let group_members = |server: &Server| {

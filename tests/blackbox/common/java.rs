@@ -1,0 +1,122 @@
+//! Real Apache RocketMQ peers from Maven Central (`tests/acceptance/peers.sh`): brokers of
+//! either line, the Java client programs and `mqadmin`, for the acceptance and differential
+//! tests. Needs Java 17 and Maven; downloads are cached in ~/.m2.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+use super::free_broker_port;
+
+pub fn peers_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
+}
+
+/// Runs peers.sh for RocketMQ line `line` ("4" or "5").
+pub fn peers(line: &str, args: &[&str]) -> Output {
+    let out = Command::new("bash")
+        .env("ROCKETMQ_LINE", line)
+        .arg(peers_script())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run peers.sh");
+    let log = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .lines()
+            .filter(|l| !l.contains("|-INFO"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    eprintln!(
+        "peers.sh {args:?} -> {}\n{}\n{}",
+        out.status,
+        log(&out.stdout),
+        log(&out.stderr)
+    );
+    out
+}
+
+/// A broker process, its remoting port and its directory; SIGKILLed when dropped.
+pub struct BrokerProcess {
+    pub child: Child,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl BrokerProcess {
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(self.dir.join("broker.out")).unwrap_or_default()
+    }
+
+    /// The text of one of the broker's own log files (`broker.log`, `store.log`, …).
+    pub fn log(&self, file: &str) -> String {
+        let path = self.dir.join("broker/logs/rocketmqlogs").join(file);
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    /// Whether the first commit-log file holds a message (its first size field is non-zero).
+    pub fn commit_log_has_data(&self) -> bool {
+        use std::io::Read;
+        let path = self.dir.join("broker/store/commitlog/00000000000000000000");
+        let mut head = [0u8; 4];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .map(|_| head != [0; 4])
+            .unwrap_or(false)
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        // A frozen (SIGSTOPped) JVM still dies of SIGKILL.
+        self.kill();
+    }
+}
+
+/// Starts a real broker of `line` registering with `namesrv` (one address or `a;b;c`), as
+/// broker `name` of `cluster` with broker id `id`, its store under `dir`.
+pub fn start_broker_as(
+    line: &str,
+    namesrv: &str,
+    dir: &std::path::Path,
+    cluster: &str,
+    name: &str,
+    id: u32,
+    extra_conf: &str,
+) -> BrokerProcess {
+    std::fs::create_dir_all(dir).unwrap();
+    let port = free_broker_port();
+    let log = std::fs::File::create(dir.join("broker.out")).unwrap();
+    let child = Command::new("bash")
+        .env("ROCKETMQ_LINE", line)
+        .env("BROKER_EXTRA_CONF", extra_conf)
+        .arg(peers_script())
+        .args([
+            "broker",
+            namesrv,
+            dir.join("broker").to_str().unwrap(),
+            &port.to_string(),
+            cluster,
+            name,
+            &id.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start broker");
+    BrokerProcess {
+        child,
+        port,
+        dir: dir.to_path_buf(),
+    }
+}
