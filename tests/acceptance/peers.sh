@@ -7,7 +7,7 @@
 #   peers.sh broker NAMESRV DIR PORT [CLUSTER] [NAME] [ID]
 #                                       run a broker in the foreground (exec), store under DIR;
 #                                       $BROKER_EXTRA_CONF lines are appended to its broker.conf
-#   peers.sh produce NAMESRV TOPIC COUNT
+#   peers.sh produce NAMESRV TOPIC COUNT [INTERVAL_MS]
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
 #                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)

@@ -6,9 +6,10 @@
 
 mod common;
 
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::java::{peers, start_broker_as, BrokerProcess};
+use common::java::{peers, peers_script, start_broker_as, BrokerProcess};
 use common::{eventually, request, route_of, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody};
 
@@ -127,7 +128,7 @@ fn broker_producer_consumer(line: &str) {
 }
 
 #[test]
-fn three_replicas_a_producer_survives_losing_two_and_they_converge_when_back() {
+fn three_replicas_a_producer_keeps_sending_while_two_die_and_they_converge_when_back() {
     let build = peers("5", &["build"]);
     assert!(build.status.success());
     let mut replicas: Vec<Option<Server>> = (0..3).map(|_| Some(Server::start(&[]))).collect();
@@ -163,20 +164,70 @@ fn three_replicas_a_producer_survives_losing_two_and_they_converge_when_back() {
         |r| { route_of(&mut r.as_ref().unwrap().client(), TOPIC).is_ok() }
     )));
 
-    // Lose two replicas: clients given all three addresses keep working through the third.
-    let dirs: Vec<_> = [0, 1]
-        .iter()
-        .map(|i| replicas[*i].take().unwrap().kill())
-        .collect();
-    let produce = peers("5", &["produce", &all, TOPIC, "3"]);
+    // Lose one replica and then a second while a producer sends a message every 500 ms:
+    // with the application's retry around `send`, every message is acknowledged, and a
+    // consumer given all three addresses receives every one through the last replica.
+    let count = 40;
+    let out_path = work.path().join("produce.out");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let mut producer = Command::new("bash")
+        .env("ROCKETMQ_LINE", "5")
+        .arg(peers_script())
+        .args(["produce", &all, TOPIC, &count.to_string(), "500"])
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap();
+    let sent_so_far = || {
+        std::fs::read_to_string(&out_path)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.starts_with("sent "))
+            .count()
+    };
+    let mut dirs = Vec::new();
+    for (i, after) in [(0, 5), (1, 12)] {
+        assert!(
+            eventually(Duration::from_secs(90), || sent_so_far() >= after),
+            "the producer got going: {}",
+            std::fs::read_to_string(&out_path).unwrap_or_default()
+        );
+        dirs.push(replicas[i].take().unwrap().kill());
+        eprintln!("replica {i} killed after {} messages", sent_so_far());
+    }
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(status) = producer.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = producer.kill();
+            panic!("the producer did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let produced = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let retries = produced.lines().filter(|l| l.contains(" failed: ")).count();
+    eprintln!("producer: {retries} application-level retries");
     assert!(
-        produce.status.success(),
-        "produced with two of three replicas down"
+        status.success() && produced.contains(&format!("SEND_OK {count}/{count}")),
+        "every message acknowledged while replicas went down:\n{produced}"
     );
-    let consume = peers("5", &["consume", &all, TOPIC, "replica_group", "3", "90"]);
+    let consume = peers(
+        "5",
+        &[
+            "consume",
+            &all,
+            TOPIC,
+            "replica_group",
+            &count.to_string(),
+            "90",
+        ],
+    );
     assert!(
         consume.status.success(),
-        "consumed with two of three replicas down"
+        "consumed all {count} with two of three replicas down"
     );
 
     // Bring them back on their old ports: the broker's next registration fills them in.

@@ -6,16 +6,20 @@ import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
 
-/** Sends COUNT messages "acceptance-<i>" to TOPIC through the name server at NAMESRV. */
+/**
+ * Sends COUNT messages "acceptance-<i>" to TOPIC through the name server at NAMESRV, one every
+ * INTERVAL_MS milliseconds (default 0), so that a test can change the name servers mid-run.
+ */
 public final class Produce {
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: Produce NAMESRV TOPIC COUNT");
+        if (args.length != 3 && args.length != 4) {
+            System.err.println("usage: Produce NAMESRV TOPIC COUNT [INTERVAL_MS]");
             System.exit(2);
         }
         String namesrv = args[0];
         String topic = args[1];
         int count = Integer.parseInt(args[2]);
+        long intervalMs = args.length == 4 ? Long.parseLong(args[3]) : 0;
         DefaultMQProducer producer = new DefaultMQProducer("acceptance_producer");
         producer.setNamesrvAddr(namesrv);
         producer.setSendMsgTimeout(5000);
@@ -31,6 +35,9 @@ public final class Produce {
                         + result.getMessageQueue());
                 if (result.getSendStatus() == SendStatus.SEND_OK) {
                     ok++;
+                }
+                if (intervalMs > 0) {
+                    Thread.sleep(intervalMs);
                 }
             }
         } finally {
