@@ -187,7 +187,9 @@ pub struct RouteStats {
 pub struct PutKvConfig {
     pub namespace: String,
     pub key: String,
-    pub value: String,
+    /// `None` when the request had no `value`: Java stores a null, which reads as "not
+    /// found" and is left out of lists, but still creates the namespace.
+    pub value: Option<String>,
 }
 
 /// DELETE_KV_CONFIG.

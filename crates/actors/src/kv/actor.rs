@@ -92,9 +92,13 @@ impl Handler<PutKvConfig> for KvActor {
 
     fn handle(&mut self, msg: PutKvConfig, _: &mut Self::Context) -> Self::Result {
         let previous = self.store.clone();
-        self.store.put(&msg.namespace, &msg.key, &msg.value);
+        match &msg.value {
+            Some(value) => self.store.put(&msg.namespace, &msg.key, value),
+            None => self.store.put_null(&msg.namespace, &msg.key),
+        }
         self.persist_or_roll_back(previous)?;
-        info!(namespace = %msg.namespace, key = %msg.key, value = %msg.value, "KV put");
+        let value = msg.value.as_deref().unwrap_or("(null)");
+        info!(namespace = %msg.namespace, key = %msg.key, value, "KV put");
         if msg.namespace == ORDER_TOPIC_CONFIG {
             self.publish_order_topic_config();
         }

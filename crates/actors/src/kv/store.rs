@@ -44,6 +44,15 @@ impl KvStore {
             .insert(key.to_owned(), value.to_owned());
     }
 
+    /// What Java's put of a null value amounts to: the namespace exists afterwards and the
+    /// key has no value (GET answers "not found", lists and the file leave it out).
+    pub fn put_null(&mut self, namespace: &str, key: &str) {
+        self.namespaces
+            .entry(namespace.to_owned())
+            .or_default()
+            .remove(key);
+    }
+
     pub fn get(&self, namespace: &str, key: &str) -> Option<&str> {
         self.namespaces.get(namespace)?.get(key).map(String::as_str)
     }
@@ -80,6 +89,17 @@ mod tests {
         assert_eq!(kv.get("ORDER_TOPIC_CONFIG", "UnitTest"), None);
         // The namespace outlives its last key.
         assert!(kv.namespace("ORDER_TOPIC_CONFIG").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_null_put_hides_the_old_value_and_creates_the_namespace() {
+        let mut kv = KvStore::new();
+        kv.put("ns", "k", "v");
+        kv.put_null("ns", "k");
+        assert_eq!(kv.get("ns", "k"), None);
+        assert!(kv.namespace("ns").unwrap().is_empty());
+        kv.put_null("fresh", "k");
+        assert!(kv.namespace("fresh").unwrap().is_empty());
     }
 
     #[test]

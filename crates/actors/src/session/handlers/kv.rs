@@ -20,17 +20,13 @@ pub async fn put(request: &RemotingCommand, cx: &RequestContext) -> HandlerResul
     let (Some(namespace), Some(key)) = (header.namespace, header.key) else {
         return Ok(namespace_or_key_is_null(request));
     };
-    // A null value is stored by Java and then reads as "not found"; we store nothing.
-    let Some(value) = header.value else {
-        return Ok(success(request));
-    };
     let written = cx
         .services
         .kv
         .send(PutKvConfig {
             namespace,
             key,
-            value,
+            value: header.value,
         })
         .await?;
     Ok(match written {
