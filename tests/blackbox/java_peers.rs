@@ -417,30 +417,40 @@ fn mqadmin_name_server_commands(line: &str, server: &Server, broker_addr: &str) 
 
 #[test]
 fn a_frozen_5x_broker_expires_after_its_heartbeat_timeout_and_comes_back_when_resumed() {
-    let build = peers("5", &["build"]);
+    frozen_broker("5");
+}
+
+#[test]
+fn a_frozen_4_9_broker_expires_after_the_120_s_default_and_comes_back_when_resumed() {
+    frozen_broker("4");
+}
+
+/// SIGSTOP: the broker's TCP connection stays open, only its heartbeats stop, so only the
+/// heartbeat timeout can remove it. A 5.x broker sends its `brokerNotActiveTimeoutMillis`
+/// (6 s here) as the registration's heartbeatTimeoutMillis, but only with slave-acting-master
+/// on; a 4.9.x broker never sends one, so the 120 s default applies.
+fn frozen_broker(line: &str) {
+    let build = peers(line, &["build"]);
     assert!(build.status.success());
     let server = Server::start(&["scanNotActiveBrokerInterval=500"]);
     let ns = server.addr.clone();
     let work = tempfile::tempdir().unwrap();
-    // A 5.x broker sends its `brokerNotActiveTimeoutMillis` as the registration's
-    // heartbeatTimeoutMillis only with slave-acting-master on; 4.9.x never sends one, so a
-    // frozen 4.9.x broker lingers for the 120 s default (same expiry logic, not re-run here).
-    let timeout_ms = 6000;
-    let broker = start_broker(
-        "5",
-        &ns,
-        work.path(),
-        &format!(
-            "enableSlaveActingMaster=true\nbrokerNotActiveTimeoutMillis={timeout_ms}\nregisterNameServerPeriod=10000"
-        ),
-    );
+    let (timeout_ms, conf) = if line == "5" {
+        (
+            6000,
+            "enableSlaveActingMaster=true\nbrokerNotActiveTimeoutMillis=6000\nregisterNameServerPeriod=10000",
+        )
+    } else {
+        (120_000, "registerNameServerPeriod=10000")
+    };
+    let broker = start_broker(line, &ns, work.path(), conf);
     assert!(
         eventually(Duration::from_secs(120), || broker_registered(&server)),
         "registered; broker output:\n{}",
         broker.output()
     );
     let create = peers(
-        "5",
+        line,
         &[
             "mqadmin",
             "updateTopic",
@@ -464,8 +474,10 @@ fn a_frozen_5x_broker_expires_after_its_heartbeat_timeout_and_comes_back_when_re
     common::send_signal(broker.child.id(), "STOP");
     let frozen = Instant::now();
     assert!(
-        eventually(Duration::from_secs(30), || route_of(&mut client, TOPIC)
-            == Err(17)),
+        eventually(Duration::from_millis(timeout_ms + 30_000), || route_of(
+            &mut client,
+            TOPIC
+        ) == Err(17)),
         "the frozen broker's route disappeared"
     );
     let gone_after = frozen.elapsed();
