@@ -96,6 +96,19 @@ impl Pair {
     }
 }
 
+/// The Java 5.5.0 name server and ours, fresh, with a connection to each. The directory, the
+/// Java process and our server live as long as the caller keeps them.
+fn java_beside_ours() -> (tempfile::TempDir, JavaNamesrv, Server, Pair) {
+    let dir = tempfile::tempdir().unwrap();
+    let (java, java_addr) = start_java(dir.path());
+    let server = Server::start(&[]);
+    let pair = Pair {
+        java: Client::connect(&java_addr),
+        ours: server.client(),
+    };
+    (dir, java, server, pair)
+}
+
 fn sorted_route(body: &[u8]) -> TopicRouteData {
     let mut r = TopicRouteData::from_json(body).unwrap();
     r.queue_datas
@@ -115,13 +128,7 @@ fn topic_set(body: &[u8]) -> BTreeSet<String> {
 
 #[test]
 fn java_and_ours_answer_the_same_requests_alike() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_java, java_addr) = start_java(dir.path());
-    let server = Server::start(&[]);
-    let mut p = Pair {
-        java: Client::connect(&java_addr),
-        ours: server.client(),
-    };
+    let (_dir, _java, _server, mut p) = java_beside_ours();
 
     p.same("route of an unknown topic", route_query("Nope"));
     p.same("cluster info, empty", request(106, &[]));
@@ -514,13 +521,7 @@ fn generated_request_sequences_get_the_same_answers() {
         .unwrap_or(0x5eed_2026_1124);
     eprintln!("NAMESRV_DIFF_SEED={seed}");
     let mut g = Gen(seed | 1);
-    let dir = tempfile::tempdir().unwrap();
-    let (_java, java_addr) = start_java(dir.path());
-    let server = Server::start(&[]);
-    let mut p = Pair {
-        java: Client::connect(&java_addr),
-        ours: server.client(),
-    };
+    let (_dir, _java, _server, mut p) = java_beside_ours();
 
     let brokers: Vec<Broker> = [
         ("GenA", "gen-a", 0),
@@ -687,13 +688,7 @@ fn recorded_client_requests_get_the_same_answers() {
     use namesrv_protocol::RemotingCodec;
     use tokio_util::codec::Decoder;
 
-    let dir = tempfile::tempdir().unwrap();
-    let (_java, java_addr) = start_java(dir.path());
-    let server = Server::start(&[]);
-    let mut p = Pair {
-        java: Client::connect(&java_addr),
-        ours: server.client(),
-    };
+    let (_dir, _java, _server, mut p) = java_beside_ours();
     let broker = Broker::new("CapCluster", "broker-cap", "127.0.0.1:20911", 0);
     p.same(
         "register",

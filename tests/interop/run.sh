@@ -177,7 +177,7 @@ if wanted rust-json || wanted rust-rocketmq; then
 fi
 
 if wanted rust-broker; then
-  run_peer rust-broker tests/interop/rust_broker.sh "$ns" "$work/rust-broker" "$cache"
+  run_peer rust-broker tests/interop/rust_broker.sh "$ns" "$work/rust-broker" "$cache" "$(broker_port)"
 fi
 
 # Every peer's groups and the Java broker must still be known (no peer broke the registry).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The rocketmq-rust broker 1.0.0 (crates.io) against our name server; called by run.sh.
 #
-#   rust_broker.sh NAMESRV WORK_DIR CACHE_DIR
+#   rust_broker.sh NAMESRV WORK_DIR CACHE_DIR PORT
 #
+# PORT is the broker's remoting port; PORT-2 and PORT+1 (fast and HA ports) must be free too.
 # Installs the broker once into CACHE_DIR (cargo install, ~10 min on 2 cores), starts it on
 # loopback registering with NAMESRV, and checks, each step with a clear failure:
 #   1. it registers (cluster info shows broker-rust in RustCluster);
@@ -10,7 +11,7 @@
 #   3. a Java producer and consumer (5.5.0) use that topic through our routes;
 #   4. SIGKILL: its route is gone from our server within 5 s.
 set -euo pipefail
-ns="$1"; work="$2"; cache="$3"
+ns="$1"; work="$2"; cache="$3"; port="$4"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 version=1.0.0
 install_root="$cache/rocketmq-broker-$version"
@@ -24,25 +25,6 @@ fi
 admin() { "$root/target/debug/namesrv-admin" -n "$ns" "$@"; }
 peers() { "$root/tests/acceptance/peers.sh" "$@"; }
 
-port="$(python3 - <<'PY'
-import socket
-for _ in range(200):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-    if not 2048 <= p < 60000:
-        continue
-    held = []
-    try:
-        for q in (p - 2, p, p + 1):
-            t = socket.socket(); t.bind(("127.0.0.1", q)); held.append(t)
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        for t in held:
-            t.close()
-PY
-)"
 mkdir -p "$work/conf" "$work/store"
 cat >"$work/conf/broker.toml" <<TOML
 [broker]
