@@ -294,3 +294,12 @@ fn every_limit_hit_is_counted_in_its_metric() {
         || { counter("namesrv_connections_closed_idle_total") >= 1.0 }
     ));
 }
+
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_escapes() {
+    let server = Server::start(&["httpPort=0"]);
+    assert!(!server.startup_log.is_empty());
+    for line in &server.startup_log {
+        assert!(!line.contains('\u{1b}'), "escape in {line:?}");
+    }
+}

@@ -148,6 +148,43 @@ fn the_readiness_gate_answers_not_ready_to_route_queries_only() {
     );
 }
 
+/// Route answers kept on the worker threads must never outlive readiness: a server told at
+/// run time to wait for brokers answers "not ready" even for a topic whose route every
+/// worker already holds, and serves it again once the wait is lifted.
+#[test]
+fn a_server_that_is_not_ready_never_serves_a_kept_route_answer() {
+    let server = Server::start(&["ioThreads=2"]);
+    let mut c = server.client();
+    let b = Broker::new("c", "b", "127.0.0.1:10911", 0);
+    assert_eq!(c.call(b.register(&[("A", 1, 6), ("B", 1, 6)], 1)).code, 0);
+    // Several connections, so every worker thread keeps the answer.
+    let mut clients: Vec<_> = (0..4).map(|_| server.client()).collect();
+    for client in &mut clients {
+        for _ in 0..3 {
+            assert_eq!(client.call(route_query("A")).code, 0);
+        }
+    }
+    let update = |c: &mut common::Client, body: &str| {
+        c.call(request(318, &[]).with_body(body.as_bytes().to_vec()))
+            .code
+    };
+    assert_eq!(
+        update(&mut c, "needWaitForService=true\nwaitSecondsForService=600"),
+        0
+    );
+    for client in &mut clients {
+        let resp = client.call(route_query("A"));
+        assert_eq!(
+            (resp.code, resp.remark.as_deref()),
+            (1, Some("name server not ready"))
+        );
+    }
+    assert_eq!(update(&mut c, "needWaitForService=false"), 0);
+    for client in &mut clients {
+        assert_eq!(client.call(route_query("A")).code, 0);
+    }
+}
+
 #[test]
 fn a_returning_master_makes_us_notify_the_slaves_of_the_new_minimum_broker_id() {
     let server = Server::start(&["notifyMinBrokerIdChanged=true"]);

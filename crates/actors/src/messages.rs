@@ -9,10 +9,64 @@ use std::time::Duration;
 
 use actix::{Message, Recipient};
 use bytes::Bytes;
-use namesrv_protocol::body::{DataVersion, JsonDialect, QueueData};
+use namesrv_protocol::body::{DataVersion, JsonDialect, QueueData, TopicConfigSerializeWrapper};
 
 use crate::config::RuntimeFlags;
-use crate::route::table::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration, ConnectionId};
+
+// ---------------------------------------------------------------------------------------
+// Values that travel in messages: who a broker is, what it registered, and over which
+// connection. They are plain data, so sessions and owners share them without either
+// reaching into the other's module.
+// ---------------------------------------------------------------------------------------
+
+/// Identifies one connection of the server, so a closed connection can be traced back to
+/// the brokers that registered over it.
+pub type ConnectionId = u64;
+
+/// A registered broker process. 5.x keys brokers by cluster *and* address, so the same
+/// address may be registered in two clusters at once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BrokerAddrKey {
+    pub cluster_name: String,
+    pub broker_addr: String,
+}
+
+impl BrokerAddrKey {
+    pub fn new(cluster_name: impl Into<String>, broker_addr: impl Into<String>) -> Self {
+        Self {
+            cluster_name: cluster_name.into(),
+            broker_addr: broker_addr.into(),
+        }
+    }
+}
+
+/// One REGISTER_BROKER, decoded.
+#[derive(Clone, Debug)]
+pub struct BrokerRegistration {
+    pub cluster_name: String,
+    pub broker_addr: String,
+    pub broker_name: String,
+    pub broker_id: i64,
+    pub ha_server_addr: String,
+    pub zone_name: Option<String>,
+    pub heartbeat_timeout_millis: Option<i64>,
+    /// Absent only from 4.x brokers, which is how they are recognised.
+    pub enable_acting_master: Option<bool>,
+    pub topic_config_wrapper: Option<TopicConfigSerializeWrapper>,
+    /// `None` leaves the stored list alone; an empty list removes it.
+    pub filter_server_list: Option<Vec<String>>,
+    pub connection: ConnectionId,
+}
+
+/// One UNREGISTER_BROKER, or the same request made on a broker's behalf when its connection
+/// closed or it expired.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BrokerUnregistration {
+    pub cluster_name: String,
+    pub broker_addr: String,
+    pub broker_name: String,
+    pub broker_id: i64,
+}
 
 // ---------------------------------------------------------------------------------------
 // Asked of the RouteActor.

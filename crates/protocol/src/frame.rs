@@ -15,8 +15,8 @@ use bytes::{Buf, BufMut, BytesMut};
 use tokio_util::codec::{Decoder, Encoder};
 
 use crate::command::{RemotingCommand, SerializeType};
+use crate::encoding;
 use crate::error::ProtocolError;
-use crate::header;
 
 /// Java's default `com.rocketmq.remoting.frameMaxLength`; it bounds `totalLength + 4`.
 pub const DEFAULT_MAX_FRAME_LENGTH: usize = 16 * 1024 * 1024;
@@ -85,7 +85,7 @@ impl Decoder for RemotingCodec {
         let serialize_type = SerializeType::from_byte(serialize_byte)
             .ok_or(ProtocolError::UnknownSerializeType(serialize_byte))?;
         let header_bytes = frame.split_to(header_len);
-        header::decode(serialize_type, &header_bytes, frame.freeze()).map(Some)
+        encoding::decode(serialize_type, &header_bytes, frame.freeze()).map(Some)
     }
 }
 
@@ -119,7 +119,7 @@ pub fn encode_into(command: &RemotingCommand, dst: &mut BytesMut) -> Result<(), 
     dst.reserve(8 + 128 + command.body.len());
     dst.put_u32(0); // totalLength, patched below
     dst.put_u32(0); // header word, patched below
-    header::encode(command, dst);
+    encoding::encode(command, dst);
     let header_len = dst.len() - start - 8;
     if header_len > MAX_HEADER_LENGTH {
         dst.truncate(start);

@@ -6,7 +6,8 @@
 //!
 //! Layers, from the socket inwards:
 //! - [`frame`]: the length-prefixed frame, as a tokio-util codec with a size limit.
-//! - [`header`]: the two header encodings (JSON and ROCKETMQ binary) of a [`RemotingCommand`].
+//! - [`encoding`]: the two encodings (JSON and ROCKETMQ binary) of a [`RemotingCommand`]'s
+//!   header.
 //! - [`code`]: request and response codes.
 //! - [`headers`]: typed custom headers, mapped to and from the command's `extFields`.
 //! - [`body`]: the JSON (and zlib) bodies, with a writer for fastjson's dialect.
@@ -14,10 +15,10 @@
 pub mod body;
 pub mod code;
 pub mod command;
+pub mod encoding;
 pub mod error;
 pub mod ext_fields;
 pub mod frame;
-pub mod header;
 pub mod headers;
 pub mod version;
 

@@ -1,7 +1,8 @@
 //! The accept loop: binds the remoting port and spreads connections over worker arbiters.
 //!
 //! Each accepted socket is handed, as a std socket, to the next worker arbiter in turn and
-//! registered with that thread's reactor there, so a connection's reads, decoding and writes
+//! registered with that thread's reactor there, with that worker's [`Services`] (each
+//! worker keeps the route answers its sessions were given), so a connection's reads, decoding and writes
 //! all happen on one thread and the work of many connections is spread over the cores.
 
 use std::net::SocketAddr;
@@ -34,8 +35,7 @@ static NEXT_CONNECTION_ID: AtomicU64 = AtomicU64::new(1);
 /// closed at once (and logged), so a connection flood cannot exhaust memory or descriptors.
 pub async fn serve(
     listener: TcpListener,
-    workers: Vec<ArbiterHandle>,
-    services: Services,
+    workers: Vec<(ArbiterHandle, Services)>,
     settings: SessionSettings,
     max_connections: usize,
     tls: Tls,
@@ -67,9 +67,9 @@ pub async fn serve(
             }
         };
         let id = NEXT_CONNECTION_ID.fetch_add(1, Ordering::Relaxed);
-        let services = services.clone();
         let tls = tls.clone();
-        let worker = &workers[next % workers.len()];
+        let (worker, services) = &workers[next % workers.len()];
+        let services = services.clone();
         next = next.wrapping_add(1);
         worker.spawn(async move {
             let stream = match TcpStream::from_std(std_stream) {

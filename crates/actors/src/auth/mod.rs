@@ -10,8 +10,10 @@
 //!   `AclClientRPCHook` adds them) from an access key in `authCredentialsFile`;
 //! - a TLS client certificate whose subject CN is in `authTlsSubjects`.
 //!
-//! Reads and broker traffic (registration, heartbeats) stay open unless `authReads` is set
-//! for reads. The policy is fixed at start and checked on the session's thread before the
+//! Which codes are protected is not listed here: each code's [`Access`] class is declared
+//! with the code in the protocol crate's request table, so a new code cannot be left
+//! unclassified. Reads and broker traffic (registration, heartbeats) stay open unless
+//! `authReads` is set for reads. The policy is fixed at start and checked on the session's thread before the
 //! request reaches any owner; it is plain data, tested without actors.
 
 mod signature;
@@ -21,7 +23,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use ipnet::IpNet;
-use namesrv_protocol::code::RequestCode;
+use namesrv_protocol::code::{Access, RequestCode};
 use namesrv_protocol::RemotingCommand;
 
 pub use signature::{sign, SIGNATURE_FIELD};
@@ -72,26 +74,6 @@ pub struct AuthPolicy {
     protect_reads: bool,
 }
 
-/// The codes that change state an operator owns.
-const MUTATING: [RequestCode; 7] = [
-    RequestCode::PUT_KV_CONFIG,
-    RequestCode::DELETE_KV_CONFIG,
-    RequestCode::DELETE_TOPIC_IN_NAMESRV,
-    RequestCode::REGISTER_TOPIC_IN_NAMESRV,
-    RequestCode::WIPE_WRITE_PERM_OF_BROKER,
-    RequestCode::ADD_WRITE_PERM_OF_BROKER,
-    RequestCode::UPDATE_NAMESRV_CONFIG,
-];
-
-/// What brokers send; never restricted (a broker that cannot register serves nobody).
-const BROKER_TRAFFIC: [RequestCode; 5] = [
-    RequestCode::REGISTER_BROKER,
-    RequestCode::UNREGISTER_BROKER,
-    RequestCode::BROKER_HEARTBEAT,
-    RequestCode::QUERY_DATA_VERSION,
-    RequestCode::GET_BROKER_MEMBER_GROUP,
-];
-
 impl AuthPolicy {
     /// From the configuration values: `;`/`,`-separated CIDRs or addresses, a properties
     /// file of `accessKey=secretKey` lines, `;`-separated certificate subject CNs.
@@ -141,10 +123,11 @@ impl AuthPolicy {
         let Some(code) = RequestCode::from_code(code) else {
             return false;
         };
-        if MUTATING.contains(&code) {
-            return true;
+        match code.access() {
+            Access::AdminWrite => true,
+            Access::Read | Access::Outbound => self.protect_reads,
+            Access::BrokerTraffic => false,
         }
-        self.protect_reads && !BROKER_TRAFFIC.contains(&code)
     }
 
     /// Decides whether `request` from `peer` (with this TLS client-certificate CN, if any)

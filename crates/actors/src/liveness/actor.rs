@@ -10,11 +10,11 @@ use actix::prelude::*;
 use tracing::{info, warn};
 
 use super::table::LivenessTable;
+use crate::messages::BrokerAddrKey;
 use crate::messages::{
     BrokerHeartbeat, BrokerSeen, CloseSession, ExpireBrokers, ForgetBrokers, GetBrokerSilences,
     RegistrationNumber,
 };
-use crate::route::table::BrokerAddrKey;
 
 /// What the actor needs when a broker expires: the registration it expires, and its session.
 type Watched = (RegistrationNumber, Option<Recipient<CloseSession>>);

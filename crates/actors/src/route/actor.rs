@@ -2,7 +2,8 @@
 //!
 //! Every read and write of routes goes through its mailbox, which gives the same
 //! serialisation Java gets from its single read/write lock, without a lock. It answers
-//! queries from [`RouteCache`], tells the liveness owner which brokers registered or left,
+//! queries from its [`AnswerCache`], publishes every change for the workers (see
+//! [`answers`](super::answers)), tells the liveness owner which brokers registered or left,
 //! and sends NOTIFY_MIN_BROKER_ID_CHANGE to brokers when the table asks for it.
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,8 +14,9 @@ use bytes::Bytes;
 use namesrv_protocol::body::{GetBrokerMemberGroupResponseBody, JsonBody, JsonDialect, KvTable};
 use tracing::{debug, info};
 
-use super::cache::RouteCache;
+use super::answers::{AnswerCache, RoutePublication};
 use super::notify;
+use super::publishing::PublishingTable;
 use super::table::{
     filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange, RegisterOutcome,
     RouteConfig, RouteSnapshot, RouteTable, DEFAULT_HEARTBEAT_TIMEOUT_MILLIS,
@@ -23,11 +25,10 @@ use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
 use crate::messages::*;
 use crate::metrics::metrics;
-use crate::route::published::RouteVersion;
 
 pub struct RouteActor {
-    table: RouteTable,
-    cache: RouteCache,
+    table: PublishingTable,
+    cache: AnswerCache,
     flags: RuntimeFlags,
     started: Instant,
     order_topic_config: Option<BTreeMap<String, String>>,
@@ -53,12 +54,18 @@ pub struct SnapshotSettings {
 const RESTORED_CONNECTION: u64 = 0;
 
 impl RouteActor {
-    pub fn new(flags: RuntimeFlags, liveness: Addr<LivenessActor>) -> Self {
+    /// A route owner whose changes are published to `publication` (see
+    /// [`answers`](super::answers)).
+    pub fn new(
+        flags: RuntimeFlags,
+        liveness: Addr<LivenessActor>,
+        publication: RoutePublication,
+    ) -> Self {
         let mut table = RouteTable::new();
         table.set_config(route_config(&flags));
         Self {
-            table,
-            cache: RouteCache::default(),
+            table: PublishingTable::new(table, publication),
+            cache: AnswerCache::default(),
             flags,
             started: Instant::now(),
             order_topic_config: None,
@@ -71,13 +78,6 @@ impl RouteActor {
         }
     }
 
-    /// Publishes the route generation to `version`, so sessions can tell when the answers
-    /// they were given are still current (see `route::published`).
-    pub fn publishing(mut self, version: RouteVersion) -> Self {
-        self.table.publish_to(version);
-        self
-    }
-
     /// Enables warm restarts: periodic snapshots and, if given, a restore at start.
     pub fn with_snapshots(mut self, settings: SnapshotSettings) -> Self {
         self.snapshots = Some(settings);
@@ -85,7 +85,7 @@ impl RouteActor {
     }
 
     fn restore(&mut self, snapshot: &RouteSnapshot) {
-        let restored = self.table.restore(snapshot, RESTORED_CONNECTION);
+        let restored = self.table.change().restore(snapshot, RESTORED_CONNECTION);
         info!(
             brokers = restored.len(),
             topics = self.table.topic_count(),
@@ -119,6 +119,25 @@ impl RouteActor {
         self.table.generation()
     }
 
+    /// How long route queries must still be refused (`needWaitForService`), if at all.
+    fn not_ready_for(&self) -> Option<Duration> {
+        if !self.flags.need_wait_for_service {
+            return None;
+        }
+        let wait = Duration::from_secs(self.flags.wait_seconds_for_service.max(0) as u64);
+        wait.checked_sub(self.started.elapsed())
+            .filter(|left| !left.is_zero())
+    }
+
+    /// Publishes whether workers may serve kept answers, and looks again when the wait ends.
+    fn update_readiness(&mut self, ctx: &mut Context<Self>) {
+        let left = self.not_ready_for();
+        self.table.set_serving(left.is_none());
+        if let Some(left) = left {
+            ctx.run_later(left, |act, ctx| act.update_readiness(ctx));
+        }
+    }
+
     /// Applies a batch of unregistrations; `cause` labels the metric.
     fn unregister(&mut self, batch: Vec<BrokerUnregistration>, cause: &str) {
         if batch.is_empty() {
@@ -141,7 +160,7 @@ impl RouteActor {
         for u in &batch {
             info!(cluster = %u.cluster_name, broker = %u.broker_name, addr = %u.broker_addr, id = u.broker_id, "broker unregistered");
         }
-        let changes = self.table.unregister_brokers(&batch);
+        let changes = self.table.change().unregister_brokers(&batch);
         self.liveness.do_send(ForgetBrokers(keys));
         self.notify(changes);
         self.update_gauges();
@@ -174,6 +193,7 @@ impl Actor for RouteActor {
         // Registration storms queue here; a larger mailbox than actix's default 16 keeps
         // senders from parking on a full one.
         ctx.set_mailbox_capacity(4096);
+        self.update_readiness(ctx);
         let Some(settings) = &mut self.snapshots else {
             return;
         };
@@ -206,7 +226,8 @@ impl Handler<RegisterBroker> for RouteActor {
                 .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS) as u64,
         );
         debug!(cluster = %reg.cluster_name, broker = %reg.broker_name, addr = %reg.broker_addr, id = reg.broker_id, "register broker");
-        let reply = match self.table.register_broker(reg) {
+        let outcome = self.table.change().register_broker(reg);
+        let reply = match outcome {
             RegisterOutcome::Registered {
                 master_addr,
                 ha_server_addr,
@@ -309,10 +330,7 @@ impl Handler<GetTopicRoute> for RouteActor {
     type Result = Result<Bytes, RouteError>;
 
     fn handle(&mut self, msg: GetTopicRoute, _: &mut Self::Context) -> Self::Result {
-        if self.flags.need_wait_for_service
-            && self.started.elapsed()
-                < Duration::from_secs(self.flags.wait_seconds_for_service.max(0) as u64)
-        {
+        if self.not_ready_for().is_some() {
             return Err(RouteError::NotReady);
         }
         let not_found = || RouteError::TopicNotExist(msg.topic.clone());
@@ -334,11 +352,18 @@ impl Handler<GetTopicRoute> for RouteActor {
         }
         let version = self.version();
         let (table, order, flags) = (&self.table, &self.order_topic_config, &self.flags);
-        self.cache
-            .route(version, &msg.topic, msg.dialect, || {
+        let (body, encoded) = self
+            .cache
+            .route_or_encode(version, &msg.topic, msg.dialect, || {
                 with_order_conf(table, order, flags).map(|r| Bytes::from(r.to_json(msg.dialect)))
             })
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        if encoded {
+            metrics().route_cache_miss.inc();
+        } else {
+            metrics().route_cache_hit.inc();
+        }
+        Ok(body)
     }
 }
 
@@ -348,7 +373,7 @@ impl Handler<GetClusterInfo> for RouteActor {
     fn handle(&mut self, _: GetClusterInfo, _: &mut Self::Context) -> Self::Result {
         let version = self.version();
         let table = &self.table;
-        MessageResult(self.cache.cluster_info(version, || {
+        MessageResult(self.cache.cluster_info_or_encode(version, || {
             Bytes::from(table.cluster_info().to_json(JsonDialect::Fastjson))
         }))
     }
@@ -359,9 +384,9 @@ impl Handler<ChangeWritePerm> for RouteActor {
 
     fn handle(&mut self, msg: ChangeWritePerm, _: &mut Self::Context) -> i32 {
         if msg.writable {
-            self.table.add_write_perm(&msg.broker_name)
+            self.table.change().add_write_perm(&msg.broker_name)
         } else {
-            self.table.wipe_write_perm(&msg.broker_name)
+            self.table.change().wipe_write_perm(&msg.broker_name)
         }
     }
 }
@@ -392,6 +417,7 @@ impl Handler<DeleteTopic> for RouteActor {
 
     fn handle(&mut self, msg: DeleteTopic, _: &mut Self::Context) {
         self.table
+            .change()
             .delete_topic(&msg.topic, msg.cluster_name.as_deref());
     }
 }
@@ -400,7 +426,9 @@ impl Handler<RegisterTopic> for RouteActor {
     type Result = ();
 
     fn handle(&mut self, msg: RegisterTopic, _: &mut Self::Context) {
-        self.table.register_topic(&msg.topic, msg.queue_datas);
+        self.table
+            .change()
+            .register_topic(&msg.topic, msg.queue_datas);
     }
 }
 
@@ -433,17 +461,20 @@ impl Handler<OrderTopicConfigChanged> for RouteActor {
             )
         });
         self.order_topic_config = msg.0;
-        self.table.invalidate_answers();
+        self.table.change().invalidate_answers();
     }
 }
 
 impl Handler<UpdateRuntimeFlags> for RouteActor {
     type Result = ();
 
-    fn handle(&mut self, msg: UpdateRuntimeFlags, _: &mut Self::Context) {
+    fn handle(&mut self, msg: UpdateRuntimeFlags, ctx: &mut Self::Context) {
         self.flags = msg.0;
-        self.table.set_config(route_config(&self.flags));
-        self.table.invalidate_answers();
+        let mut table = self.table.change();
+        table.set_config(route_config(&self.flags));
+        table.invalidate_answers();
+        drop(table);
+        self.update_readiness(ctx);
     }
 }
 
@@ -521,7 +552,11 @@ mod tests {
         let route = RouteActor::create(|ctx| {
             let liveness =
                 LivenessActor::new(Duration::from_secs(3600), ctx.address().recipient()).start();
-            RouteActor::new(RuntimeFlags::default(), liveness)
+            RouteActor::new(
+                RuntimeFlags::default(),
+                liveness,
+                RoutePublication::default(),
+            )
         });
         let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
         for _ in 0..2 {

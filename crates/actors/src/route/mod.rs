@@ -1,10 +1,10 @@
-//! Routing: the route tables, their owner, and the cache of encoded answers.
+//! Routing: the route tables, their owner, and the encoded answers it publishes.
 
 pub mod actor;
-pub mod cache;
+pub mod answers;
 pub mod notify;
-pub mod published;
+pub mod publishing;
 pub mod table;
 
 pub use actor::{RouteActor, SnapshotSettings};
-pub use published::RouteVersion;
+pub use answers::{RoutePublication, WorkerAnswers};

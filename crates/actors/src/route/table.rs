@@ -24,11 +24,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::route::published::RouteVersion;
+pub use crate::messages::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration, ConnectionId};
 
-use namesrv_protocol::body::{
-    BrokerData, DataVersion, QueueData, TopicConfigSerializeWrapper, TopicQueueMappingInfo,
-};
+use namesrv_protocol::body::{BrokerData, DataVersion, QueueData, TopicQueueMappingInfo};
 
 mod query;
 mod register;
@@ -41,10 +39,6 @@ mod fixture;
 
 pub use query::filter_route_by_zone;
 pub use snapshot::{RouteSnapshot, SnapshotBroker, SnapshotGroup, SnapshotTopic, SNAPSHOT_FORMAT};
-
-/// Identifies one connection of the server, so a closed connection can be traced back to
-/// the brokers that registered over it.
-pub type ConnectionId = u64;
 
 /// Heartbeat timeout of a broker whose registration names none (all 4.x brokers, and 5.x
 /// brokers without slave-acting-master).
@@ -75,23 +69,6 @@ pub mod sys_flag {
     pub const UNIT_SUB: i32 = 2;
 }
 
-/// A registered broker process. 5.x keys brokers by cluster *and* address, so the same
-/// address may be registered in two clusters at once.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BrokerAddrKey {
-    pub cluster_name: String,
-    pub broker_addr: String,
-}
-
-impl BrokerAddrKey {
-    pub fn new(cluster_name: impl Into<String>, broker_addr: impl Into<String>) -> Self {
-        Self {
-            cluster_name: cluster_name.into(),
-            broker_addr: broker_addr.into(),
-        }
-    }
-}
-
 /// What the last registration of a broker process told us, minus the time it arrived
 /// (that belongs to the liveness owner).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,24 +90,6 @@ pub struct RouteConfig {
     pub notify_min_broker_id_changed: bool,
 }
 
-/// One REGISTER_BROKER, decoded.
-#[derive(Clone, Debug)]
-pub struct BrokerRegistration {
-    pub cluster_name: String,
-    pub broker_addr: String,
-    pub broker_name: String,
-    pub broker_id: i64,
-    pub ha_server_addr: String,
-    pub zone_name: Option<String>,
-    pub heartbeat_timeout_millis: Option<i64>,
-    /// Absent only from 4.x brokers, which is how they are recognised.
-    pub enable_acting_master: Option<bool>,
-    pub topic_config_wrapper: Option<TopicConfigSerializeWrapper>,
-    /// `None` leaves the stored list alone; an empty list removes it.
-    pub filter_server_list: Option<Vec<String>>,
-    pub connection: ConnectionId,
-}
-
 /// The result of a registration, one variant per reply the broker gets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RegisterOutcome {
@@ -147,16 +106,6 @@ pub enum RegisterOutcome {
     /// A single-topic registration from a broker id the group does not know yet: SYSTEM_ERROR
     /// "register broker failed".
     Refused,
-}
-
-/// One UNREGISTER_BROKER, or the same request made on a broker's behalf when its connection
-/// closed or it expired.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct BrokerUnregistration {
-    pub cluster_name: String,
-    pub broker_addr: String,
-    pub broker_name: String,
-    pub broker_id: i64,
 }
 
 /// A NOTIFY_MIN_BROKER_ID_CHANGE to send (protocol §5.8): the group's lowest broker id moved.
@@ -230,8 +179,6 @@ pub struct RouteTable {
     /// group last reported a new DataVersion. See `register` for why this is tracked.
     operator_perm_brokers: HashSet<String>,
     generation: u64,
-    /// Where the generation is published for sessions (see `route::published`).
-    published: RouteVersion,
 }
 
 impl RouteTable {
@@ -258,13 +205,6 @@ impl RouteTable {
 
     fn touch(&mut self) {
         self.generation += 1;
-        self.published.publish(self.generation);
-    }
-
-    /// Publishes every future generation to `version` (and the current one now).
-    pub fn publish_to(&mut self, version: RouteVersion) {
-        version.publish(self.generation);
-        self.published = version;
     }
 
     /// Moves the generation for a change outside the table that shapes answers (the

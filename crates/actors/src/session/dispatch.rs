@@ -16,7 +16,7 @@ use tracing::warn;
 
 use super::handlers::{broker, config, kv, route, topic};
 use crate::messages::CloseSession;
-use crate::route::table::ConnectionId;
+use crate::messages::ConnectionId;
 use crate::services::Services;
 
 /// What a handler knows besides the request.

@@ -14,7 +14,6 @@ mod backlog;
 mod codec;
 pub mod dispatch;
 mod handlers;
-mod route_answers;
 mod slot;
 pub mod transport;
 
@@ -32,9 +31,9 @@ use tokio_util::codec::FramedRead;
 use tracing::{debug, warn};
 
 use crate::drain;
+use crate::messages::ConnectionId;
 use crate::messages::{CloseSession, ConnectionClosed};
 use crate::metrics::metrics;
-use crate::route::table::ConnectionId;
 use crate::services::Services;
 
 /// Which header encoding answers use.

@@ -7,7 +7,7 @@ use std::path::Path;
 use bytes::BytesMut;
 use tokio_util::codec::Decoder;
 use namesrv_protocol::frame::{encode_frame, RemotingCodec};
-use namesrv_protocol::header::{binary, json};
+use namesrv_protocol::encoding::{binary, json};
 use namesrv_protocol::headers::{
     BrokerHeartbeatRequestHeader, CommandHeader, GetRouteInfoRequestHeader,
     PutKvConfigRequestHeader, RegisterBrokerRequestHeader, WipeWritePermOfBrokerResponseHeader,

@@ -5,7 +5,7 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use namesrv_protocol::header::binary;
+use namesrv_protocol::encoding::binary;
 use namesrv_protocol::LanguageCode;
 
 fuzz_target!(|data: &[u8]| {

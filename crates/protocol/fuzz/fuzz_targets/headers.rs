@@ -7,12 +7,18 @@
 use std::fmt::Debug;
 
 use libfuzzer_sys::fuzz_target;
-use namesrv_protocol::headers::*;
+use namesrv_protocol::code::{HeaderVisitor, RequestCode};
+use namesrv_protocol::headers::CommandHeader;
 use namesrv_protocol::ExtFields;
 
-fn check<H: CommandHeader + PartialEq + Debug>(ext: Option<&ExtFields>) {
-    if let Ok(header) = H::from_ext(ext) {
-        assert_eq!(H::from_ext(Some(&header.to_ext())), Ok(header));
+/// Whatever a header of the request table accepts must re-encode to the same value.
+struct ReEncodes<'a>(Option<&'a ExtFields>);
+
+impl HeaderVisitor for ReEncodes<'_> {
+    fn visit<H: CommandHeader + PartialEq + Debug>(&mut self, _: RequestCode) {
+        if let Ok(header) = H::from_ext(self.0) {
+            assert_eq!(H::from_ext(Some(&header.to_ext())), Ok(header));
+        }
     }
 }
 
@@ -25,25 +31,5 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let ext = (!data.is_empty()).then_some(&fields);
 
-    check::<PutKvConfigRequestHeader>(ext);
-    check::<GetKvConfigRequestHeader>(ext);
-    check::<GetKvConfigResponseHeader>(ext);
-    check::<DeleteKvConfigRequestHeader>(ext);
-    check::<GetKvListByNamespaceRequestHeader>(ext);
-    check::<RegisterBrokerRequestHeader>(ext);
-    check::<RegisterBrokerResponseHeader>(ext);
-    check::<UnregisterBrokerRequestHeader>(ext);
-    check::<QueryDataVersionRequestHeader>(ext);
-    check::<QueryDataVersionResponseHeader>(ext);
-    check::<GetBrokerMemberGroupRequestHeader>(ext);
-    check::<BrokerHeartbeatRequestHeader>(ext);
-    check::<NotifyMinBrokerIdChangeRequestHeader>(ext);
-    check::<GetRouteInfoRequestHeader>(ext);
-    check::<WipeWritePermOfBrokerRequestHeader>(ext);
-    check::<WipeWritePermOfBrokerResponseHeader>(ext);
-    check::<AddWritePermOfBrokerRequestHeader>(ext);
-    check::<AddWritePermOfBrokerResponseHeader>(ext);
-    check::<DeleteTopicFromNamesrvRequestHeader>(ext);
-    check::<RegisterTopicRequestHeader>(ext);
-    check::<GetTopicsByClusterRequestHeader>(ext);
+    RequestCode::visit_headers(&mut ReEncodes(ext));
 });

@@ -5,7 +5,7 @@
 
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
-use namesrv_protocol::header::json;
+use namesrv_protocol::encoding::json;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(command) = json::decode(data) else {

@@ -1,262 +1,105 @@
 //! Headers a broker sends about itself (103, 104, 322, 901, 904) and the one the name server
 //! sends to brokers (905).
 
-use super::{
-    field, optional_bool, optional_i32, optional_i64, optional_string, parse_bool, required_bool,
-    required_i64, required_string, CommandHeader, ExtWriter,
-};
-use crate::error::HeaderError;
-use crate::ext_fields::ExtFields;
-
-/// REGISTER_BROKER (103).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegisterBrokerRequestHeader {
-    pub broker_name: String,
-    pub broker_addr: String,
-    pub cluster_name: String,
-    /// Java declares it required, but only stores it; a broker that omits it reads as `""`
-    /// rather than being refused.
-    pub ha_server_addr: String,
-    pub broker_id: i64,
-    /// Per-broker expiry; 5.x brokers send it only with slave-acting-master on.
-    pub heartbeat_timeout_millis: Option<i64>,
-    /// Sent by every 5.x broker and by no 4.x one: `None` marks an old broker.
-    pub enable_acting_master: Option<bool>,
-    /// The body is the zlib form of RegisterBrokerBody.
-    pub compressed: bool,
-    /// CRC-32 of the body masked to 31 bits; 0 (also when absent) disables the check.
-    pub body_crc32: i32,
-}
-
-impl CommandHeader for RegisterBrokerRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            broker_name: required_string(ext, "brokerName")?,
-            broker_addr: required_string(ext, "brokerAddr")?,
-            cluster_name: required_string(ext, "clusterName")?,
-            ha_server_addr: optional_string(ext, "haServerAddr").unwrap_or_default(),
-            broker_id: required_i64(ext, "brokerId")?,
-            heartbeat_timeout_millis: optional_i64(ext, "heartbeatTimeoutMillis")?,
-            enable_acting_master: optional_bool(ext, "enableActingMaster"),
-            compressed: field(ext, "compressed").is_some_and(parse_bool),
-            body_crc32: optional_i32(ext, "bodyCrc32")?.unwrap_or(0),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("brokerName", &self.broker_name)
-            .put("brokerAddr", &self.broker_addr)
-            .put("clusterName", &self.cluster_name)
-            .put("haServerAddr", &self.ha_server_addr)
-            .put("brokerId", self.broker_id)
-            .put_opt("heartbeatTimeoutMillis", self.heartbeat_timeout_millis)
-            .put_opt("enableActingMaster", self.enable_acting_master)
-            .put("compressed", self.compressed)
-            .put("bodyCrc32", self.body_crc32)
-            .finish()
+crate::command_header! {
+    /// REGISTER_BROKER (103).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RegisterBrokerRequestHeader {
+        pub broker_name: String = "brokerName",
+        pub broker_addr: String = "brokerAddr",
+        pub cluster_name: String = "clusterName",
+        /// Java declares it required, but only stores it; a broker that omits it reads as `""`
+        /// rather than being refused.
+        pub ha_server_addr: String = "haServerAddr" or default,
+        pub broker_id: i64 = "brokerId",
+        /// Per-broker expiry; 5.x brokers send it only with slave-acting-master on.
+        pub heartbeat_timeout_millis: Option<i64> = "heartbeatTimeoutMillis",
+        /// Sent by every 5.x broker and by no 4.x one: `None` marks an old broker.
+        pub enable_acting_master: Option<bool> = "enableActingMaster",
+        /// The body is the zlib form of RegisterBrokerBody.
+        pub compressed: bool = "compressed" or default,
+        /// CRC-32 of the body masked to 31 bits; 0 (also when absent) disables the check.
+        pub body_crc32: i32 = "bodyCrc32" or default,
     }
 }
 
-/// Response header of REGISTER_BROKER: the master's addresses, for a slave only.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RegisterBrokerResponseHeader {
-    pub ha_server_addr: Option<String>,
-    pub master_addr: Option<String>,
-}
-
-impl CommandHeader for RegisterBrokerResponseHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            ha_server_addr: optional_string(ext, "haServerAddr"),
-            master_addr: optional_string(ext, "masterAddr"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put_opt("haServerAddr", self.ha_server_addr.as_deref())
-            .put_opt("masterAddr", self.master_addr.as_deref())
-            .finish()
+crate::command_header! {
+    /// Response header of REGISTER_BROKER: the master's addresses, for a slave only.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct RegisterBrokerResponseHeader {
+        pub ha_server_addr: Option<String> = "haServerAddr",
+        pub master_addr: Option<String> = "masterAddr",
     }
 }
 
-/// UNREGISTER_BROKER (104). Java's class is spelled `UnRegisterBrokerRequestHeader`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnregisterBrokerRequestHeader {
-    pub broker_name: String,
-    pub broker_addr: String,
-    pub cluster_name: String,
-    pub broker_id: i64,
-}
-
-impl CommandHeader for UnregisterBrokerRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            broker_name: required_string(ext, "brokerName")?,
-            broker_addr: required_string(ext, "brokerAddr")?,
-            cluster_name: required_string(ext, "clusterName")?,
-            broker_id: required_i64(ext, "brokerId")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("brokerName", &self.broker_name)
-            .put("brokerAddr", &self.broker_addr)
-            .put("clusterName", &self.cluster_name)
-            .put("brokerId", self.broker_id)
-            .finish()
+crate::command_header! {
+    /// UNREGISTER_BROKER (104). Java's class is spelled `UnRegisterBrokerRequestHeader`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct UnregisterBrokerRequestHeader {
+        pub broker_name: String = "brokerName",
+        pub broker_addr: String = "brokerAddr",
+        pub cluster_name: String = "clusterName",
+        pub broker_id: i64 = "brokerId",
     }
 }
 
-/// QUERY_DATA_VERSION (322).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryDataVersionRequestHeader {
-    pub broker_name: String,
-    pub broker_addr: String,
-    pub cluster_name: String,
-    pub broker_id: i64,
-}
-
-impl CommandHeader for QueryDataVersionRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            broker_name: required_string(ext, "brokerName")?,
-            broker_addr: required_string(ext, "brokerAddr")?,
-            cluster_name: required_string(ext, "clusterName")?,
-            broker_id: required_i64(ext, "brokerId")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("brokerName", &self.broker_name)
-            .put("brokerAddr", &self.broker_addr)
-            .put("clusterName", &self.cluster_name)
-            .put("brokerId", self.broker_id)
-            .finish()
+crate::command_header! {
+    /// QUERY_DATA_VERSION (322).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct QueryDataVersionRequestHeader {
+        pub broker_name: String = "brokerName",
+        pub broker_addr: String = "brokerAddr",
+        pub cluster_name: String = "clusterName",
+        pub broker_id: i64 = "brokerId",
     }
 }
 
-/// Response header of QUERY_DATA_VERSION.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryDataVersionResponseHeader {
-    /// The broker's data differs from ours (or we have none): it should register again.
-    pub changed: bool,
-}
-
-impl CommandHeader for QueryDataVersionResponseHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            changed: required_bool(ext, "changed")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new().put("changed", self.changed).finish()
+crate::command_header! {
+    /// Response header of QUERY_DATA_VERSION.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct QueryDataVersionResponseHeader {
+        /// The broker's data differs from ours (or we have none): it should register again.
+        pub changed: bool = "changed",
     }
 }
 
-/// GET_BROKER_MEMBER_GROUP (901).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetBrokerMemberGroupRequestHeader {
-    pub cluster_name: String,
-    pub broker_name: String,
-}
-
-impl CommandHeader for GetBrokerMemberGroupRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            cluster_name: required_string(ext, "clusterName")?,
-            broker_name: required_string(ext, "brokerName")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("clusterName", &self.cluster_name)
-            .put("brokerName", &self.broker_name)
-            .finish()
+crate::command_header! {
+    /// GET_BROKER_MEMBER_GROUP (901).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetBrokerMemberGroupRequestHeader {
+        pub cluster_name: String = "clusterName",
+        pub broker_name: String = "brokerName",
     }
 }
 
-/// BROKER_HEARTBEAT (904). Only the three identity fields matter to a name server; the rest
-/// are for the controller and are carried so a tool can send a complete header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrokerHeartbeatRequestHeader {
-    pub cluster_name: String,
-    pub broker_addr: String,
-    pub broker_name: String,
-    pub broker_id: Option<i64>,
-    pub epoch: Option<i32>,
-    pub max_offset: Option<i64>,
-    pub confirm_offset: Option<i64>,
-    /// Spelled `heartbeatTimeoutMills` on the wire, as in Java.
-    pub heartbeat_timeout_mills: Option<i64>,
-    pub election_priority: Option<i32>,
-}
-
-impl CommandHeader for BrokerHeartbeatRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            cluster_name: required_string(ext, "clusterName")?,
-            broker_addr: required_string(ext, "brokerAddr")?,
-            broker_name: required_string(ext, "brokerName")?,
-            broker_id: optional_i64(ext, "brokerId")?,
-            epoch: optional_i32(ext, "epoch")?,
-            max_offset: optional_i64(ext, "maxOffset")?,
-            confirm_offset: optional_i64(ext, "confirmOffset")?,
-            heartbeat_timeout_mills: optional_i64(ext, "heartbeatTimeoutMills")?,
-            election_priority: optional_i32(ext, "electionPriority")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("clusterName", &self.cluster_name)
-            .put("brokerAddr", &self.broker_addr)
-            .put("brokerName", &self.broker_name)
-            .put_opt("brokerId", self.broker_id)
-            .put_opt("epoch", self.epoch)
-            .put_opt("maxOffset", self.max_offset)
-            .put_opt("confirmOffset", self.confirm_offset)
-            .put_opt("heartbeatTimeoutMills", self.heartbeat_timeout_mills)
-            .put_opt("electionPriority", self.election_priority)
-            .finish()
+crate::command_header! {
+    /// BROKER_HEARTBEAT (904). Only the three identity fields matter to a name server; the rest
+    /// are for the controller and are carried so a tool can send a complete header.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct BrokerHeartbeatRequestHeader {
+        pub cluster_name: String = "clusterName",
+        pub broker_addr: String = "brokerAddr",
+        pub broker_name: String = "brokerName",
+        pub broker_id: Option<i64> = "brokerId",
+        pub epoch: Option<i32> = "epoch",
+        pub max_offset: Option<i64> = "maxOffset",
+        pub confirm_offset: Option<i64> = "confirmOffset",
+        /// Spelled `heartbeatTimeoutMills` on the wire, as in Java.
+        pub heartbeat_timeout_mills: Option<i64> = "heartbeatTimeoutMills",
+        pub election_priority: Option<i32> = "electionPriority",
     }
 }
 
-/// NOTIFY_MIN_BROKER_ID_CHANGE (905), sent by the name server to the brokers of a group.
-/// Java never fills `brokerName`; it is kept so the header reads back whatever a peer wrote.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NotifyMinBrokerIdChangeRequestHeader {
-    pub min_broker_id: Option<i64>,
-    pub broker_name: Option<String>,
-    pub min_broker_addr: Option<String>,
-    pub offline_broker_addr: Option<String>,
-    pub ha_broker_addr: Option<String>,
-}
-
-impl CommandHeader for NotifyMinBrokerIdChangeRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            min_broker_id: optional_i64(ext, "minBrokerId")?,
-            broker_name: optional_string(ext, "brokerName"),
-            min_broker_addr: optional_string(ext, "minBrokerAddr"),
-            offline_broker_addr: optional_string(ext, "offlineBrokerAddr"),
-            ha_broker_addr: optional_string(ext, "haBrokerAddr"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put_opt("minBrokerId", self.min_broker_id)
-            .put_opt("brokerName", self.broker_name.as_deref())
-            .put_opt("minBrokerAddr", self.min_broker_addr.as_deref())
-            .put_opt("offlineBrokerAddr", self.offline_broker_addr.as_deref())
-            .put_opt("haBrokerAddr", self.ha_broker_addr.as_deref())
-            .finish()
+crate::command_header! {
+    /// NOTIFY_MIN_BROKER_ID_CHANGE (905), sent by the name server to the brokers of a group.
+    /// Java never fills `brokerName`; it is kept so the header reads back whatever a peer wrote.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct NotifyMinBrokerIdChangeRequestHeader {
+        pub min_broker_id: Option<i64> = "minBrokerId",
+        pub broker_name: Option<String> = "brokerName",
+        pub min_broker_addr: Option<String> = "minBrokerAddr",
+        pub offline_broker_addr: Option<String> = "offlineBrokerAddr",
+        pub ha_broker_addr: Option<String> = "haBrokerAddr",
     }
 }
 
@@ -264,6 +107,9 @@ impl CommandHeader for NotifyMinBrokerIdChangeRequestHeader {
 mod tests {
     use super::super::test_support::{assert_round_trip, ext, noisy};
     use super::*;
+    use crate::error::HeaderError;
+    use crate::ext_fields::ExtFields;
+    use crate::headers::CommandHeader;
 
     const REGISTER: &[(&str, &str)] = &[
         ("brokerName", "broker-a"),

@@ -4,117 +4,47 @@
 //! answer a missing one themselves (`namespace or key is null` for PUT, a not-found for GET),
 //! so those fields are optional here and decoding these headers cannot fail.
 
-use super::{optional_string, required_string, CommandHeader, ExtWriter};
-use crate::error::HeaderError;
-use crate::ext_fields::ExtFields;
-
-/// PUT_KV_CONFIG (100).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PutKvConfigRequestHeader {
-    pub namespace: Option<String>,
-    pub key: Option<String>,
-    pub value: Option<String>,
-}
-
-impl CommandHeader for PutKvConfigRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            namespace: optional_string(ext, "namespace"),
-            key: optional_string(ext, "key"),
-            value: optional_string(ext, "value"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put_opt("namespace", self.namespace.as_deref())
-            .put_opt("key", self.key.as_deref())
-            .put_opt("value", self.value.as_deref())
-            .finish()
+crate::command_header! {
+    /// PUT_KV_CONFIG (100).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct PutKvConfigRequestHeader {
+        pub namespace: Option<String> = "namespace",
+        pub key: Option<String> = "key",
+        pub value: Option<String> = "value",
     }
 }
 
-/// GET_KV_CONFIG (101).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GetKvConfigRequestHeader {
-    pub namespace: Option<String>,
-    pub key: Option<String>,
-}
-
-impl CommandHeader for GetKvConfigRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            namespace: optional_string(ext, "namespace"),
-            key: optional_string(ext, "key"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put_opt("namespace", self.namespace.as_deref())
-            .put_opt("key", self.key.as_deref())
-            .finish()
+crate::command_header! {
+    /// GET_KV_CONFIG (101).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct GetKvConfigRequestHeader {
+        pub namespace: Option<String> = "namespace",
+        pub key: Option<String> = "key",
     }
 }
 
-/// Response header of GET_KV_CONFIG; `value` is absent on QUERY_NOT_FOUND.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GetKvConfigResponseHeader {
-    pub value: Option<String>,
-}
-
-impl CommandHeader for GetKvConfigResponseHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            value: optional_string(ext, "value"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put_opt("value", self.value.as_deref())
-            .finish()
+crate::command_header! {
+    /// Response header of GET_KV_CONFIG; `value` is absent on QUERY_NOT_FOUND.
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct GetKvConfigResponseHeader {
+        pub value: Option<String> = "value",
     }
 }
 
-/// DELETE_KV_CONFIG (102).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeleteKvConfigRequestHeader {
-    pub namespace: Option<String>,
-    pub key: Option<String>,
-}
-
-impl CommandHeader for DeleteKvConfigRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            namespace: optional_string(ext, "namespace"),
-            key: optional_string(ext, "key"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put_opt("namespace", self.namespace.as_deref())
-            .put_opt("key", self.key.as_deref())
-            .finish()
+crate::command_header! {
+    /// DELETE_KV_CONFIG (102).
+    #[derive(Debug, Clone, Default, PartialEq, Eq)]
+    pub struct DeleteKvConfigRequestHeader {
+        pub namespace: Option<String> = "namespace",
+        pub key: Option<String> = "key",
     }
 }
 
-/// GET_KVLIST_BY_NAMESPACE (219).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetKvListByNamespaceRequestHeader {
-    pub namespace: String,
-}
-
-impl CommandHeader for GetKvListByNamespaceRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            namespace: required_string(ext, "namespace")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new().put("namespace", &self.namespace).finish()
+crate::command_header! {
+    /// GET_KVLIST_BY_NAMESPACE (219).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetKvListByNamespaceRequestHeader {
+        pub namespace: String = "namespace",
     }
 }
 
@@ -122,6 +52,9 @@ impl CommandHeader for GetKvListByNamespaceRequestHeader {
 mod tests {
     use super::super::test_support::{assert_round_trip, ext, noisy};
     use super::*;
+    use crate::error::HeaderError;
+    use crate::ext_fields::ExtFields;
+    use crate::headers::CommandHeader;
 
     #[test]
     fn put_reads_and_writes_every_field() {

@@ -1,9 +1,12 @@
 //! Typed custom headers: the fields of a request or response that travel in `extFields`.
 //!
 //! Java maps a header class to `extFields` by reflection: every non-null field becomes an
-//! entry named exactly like the field, with its value as text. Here each header is a plain
-//! struct with a hand-written [`CommandHeader`] impl, so the wire names are greppable and a
-//! handler gets a typed value or a [`HeaderError`] naming the field, never a panic.
+//! entry named exactly like the field, with its value as text. Here each header is declared
+//! with [`command_header!`]: one line per field gives its Rust name, type and wire name, and
+//! the macro writes the [`CommandHeader`] impl. The wire names stay greppable, the field's
+//! type says whether it is required (`T`), optional (`Option<T>`) or defaulted (`T` with
+//! `or default`: absent reads as `T::default()`, and it is always written), and a handler
+//! gets a typed value or a [`HeaderError`] naming the field, never a panic.
 //!
 //! Decoding follows Java where Java is well defined and is stricter where Java is silent:
 //! - booleans read like `Boolean.parseBoolean` (`"true"` in any case is true, anything else is
@@ -69,6 +72,116 @@ pub trait CommandHeader: Sized {
     /// Writes the header as Java would: every non-None field, numbers in decimal, booleans
     /// "true"/"false".
     fn to_ext(&self) -> ExtFields;
+}
+
+/// A request or response without custom header fields.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoHeader;
+
+impl CommandHeader for NoHeader {
+    fn from_ext(_: Option<&ExtFields>) -> Result<Self, HeaderError> {
+        Ok(NoHeader)
+    }
+
+    fn to_ext(&self) -> ExtFields {
+        ExtFields::new()
+    }
+}
+
+/// How one field of a header is read from and written to `extFields`.
+pub trait FieldValue: Sized {
+    fn read(ext: Option<&ExtFields>, name: &'static str) -> Result<Self, HeaderError>;
+    fn write(&self, name: &str, out: ExtWriter) -> ExtWriter;
+}
+
+macro_rules! field_values {
+    ($($ty:ty: $required:ident, $optional:ident;)*) => {
+        $(
+            impl FieldValue for $ty {
+                fn read(ext: Option<&ExtFields>, name: &'static str) -> Result<Self, HeaderError> {
+                    $required(ext, name)
+                }
+
+                fn write(&self, name: &str, out: ExtWriter) -> ExtWriter {
+                    out.put(name, self)
+                }
+            }
+
+            impl FieldValue for Option<$ty> {
+                fn read(ext: Option<&ExtFields>, name: &'static str) -> Result<Self, HeaderError> {
+                    $optional(ext, name)
+                }
+
+                fn write(&self, name: &str, out: ExtWriter) -> ExtWriter {
+                    out.put_opt(name, self.as_ref())
+                }
+            }
+        )*
+    };
+}
+
+/// `optional_string` and `optional_bool` cannot fail; this lets the table above treat every
+/// type alike.
+fn infallible<T>(value: Option<T>) -> Result<Option<T>, HeaderError> {
+    Ok(value)
+}
+
+fn optional_string_field(
+    ext: Option<&ExtFields>,
+    name: &'static str,
+) -> Result<Option<String>, HeaderError> {
+    infallible(optional_string(ext, name))
+}
+
+fn optional_bool_field(
+    ext: Option<&ExtFields>,
+    name: &'static str,
+) -> Result<Option<bool>, HeaderError> {
+    infallible(optional_bool(ext, name))
+}
+
+field_values! {
+    String: required_string, optional_string_field;
+    i64: required_i64, optional_i64;
+    i32: required_i32, optional_i32;
+    bool: required_bool, optional_bool_field;
+}
+
+/// Declares a header struct and its [`CommandHeader`] impl from one line per field:
+/// `pub rust_name: Type = "wireName",` (or `… = "wireName" or default,`). Fields are written
+/// in declaration order, which is the Java class's.
+#[macro_export]
+macro_rules! command_header {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        $($(#[$fmeta:meta])* pub $field:ident: $ty:ty = $wire:literal $(or $default:ident)?,)*
+    }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl $crate::headers::CommandHeader for $name {
+            fn from_ext(
+                ext: Option<&$crate::ExtFields>,
+            ) -> Result<Self, $crate::HeaderError> {
+                Ok(Self {
+                    $($field: $crate::command_header!(@read ext, $ty, $wire $(, $default)?),)*
+                })
+            }
+
+            fn to_ext(&self) -> $crate::ExtFields {
+                let out = $crate::headers::ExtWriter::new();
+                $(let out = $crate::headers::FieldValue::write(&self.$field, $wire, out);)*
+                out.finish()
+            }
+        }
+    };
+    (@read $ext:ident, $ty:ty, $wire:literal) => {
+        <$ty as $crate::headers::FieldValue>::read($ext, $wire)?
+    };
+    (@read $ext:ident, $ty:ty, $wire:literal, default) => {
+        <Option<$ty> as $crate::headers::FieldValue>::read($ext, $wire)?.unwrap_or_default()
+    };
 }
 
 /// The raw text of `field`, if the command has it.

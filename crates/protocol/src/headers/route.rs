@@ -1,31 +1,13 @@
 //! Header of the route query (105), the request every client sends most.
 
-use super::{optional_bool, required_string, CommandHeader, ExtWriter};
-use crate::error::HeaderError;
-use crate::ext_fields::ExtFields;
-
-/// GET_ROUTEINFO_BY_TOPIC (105). Java's class also inherits `lo`, `ns`, `nsd`, `bname` and
-/// `oway` from its RPC parents; a name server never looks at them, so they are not kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetRouteInfoRequestHeader {
-    pub topic: String,
-    /// `Some(true)` asks for the standard-JSON route body whatever the client's version.
-    pub accept_standard_json_only: Option<bool>,
-}
-
-impl CommandHeader for GetRouteInfoRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            topic: required_string(ext, "topic")?,
-            accept_standard_json_only: optional_bool(ext, "acceptStandardJsonOnly"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("topic", &self.topic)
-            .put_opt("acceptStandardJsonOnly", self.accept_standard_json_only)
-            .finish()
+crate::command_header! {
+    /// GET_ROUTEINFO_BY_TOPIC (105). Java's class also inherits `lo`, `ns`, `nsd`, `bname` and
+    /// `oway` from its RPC parents; a name server never looks at them, so they are not kept.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetRouteInfoRequestHeader {
+        pub topic: String = "topic",
+        /// `Some(true)` asks for the standard-JSON route body whatever the client's version.
+        pub accept_standard_json_only: Option<bool> = "acceptStandardJsonOnly",
     }
 }
 
@@ -33,6 +15,8 @@ impl CommandHeader for GetRouteInfoRequestHeader {
 mod tests {
     use super::super::test_support::{assert_round_trip, ext, noisy};
     use super::*;
+    use crate::error::HeaderError;
+    use crate::headers::CommandHeader;
 
     #[test]
     fn reads_and_writes_every_field() {

@@ -1,145 +1,59 @@
 //! Headers of the topic-level admin requests (205, 216, 217, 224, 327).
 
-use super::{optional_string, required_i32, required_string, CommandHeader, ExtWriter};
-use crate::error::HeaderError;
-use crate::ext_fields::ExtFields;
-
-/// WIPE_WRITE_PERM_OF_BROKER (205).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WipeWritePermOfBrokerRequestHeader {
-    pub broker_name: String,
-}
-
-impl CommandHeader for WipeWritePermOfBrokerRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            broker_name: required_string(ext, "brokerName")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("brokerName", &self.broker_name)
-            .finish()
+crate::command_header! {
+    /// WIPE_WRITE_PERM_OF_BROKER (205).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct WipeWritePermOfBrokerRequestHeader {
+        pub broker_name: String = "brokerName",
     }
 }
 
-/// Response header of WIPE_WRITE_PERM_OF_BROKER: how many topics lost their write bit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WipeWritePermOfBrokerResponseHeader {
-    pub wipe_topic_count: i32,
-}
-
-impl CommandHeader for WipeWritePermOfBrokerResponseHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            wipe_topic_count: required_i32(ext, "wipeTopicCount")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("wipeTopicCount", self.wipe_topic_count)
-            .finish()
+crate::command_header! {
+    /// Response header of WIPE_WRITE_PERM_OF_BROKER: how many topics lost their write bit.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct WipeWritePermOfBrokerResponseHeader {
+        pub wipe_topic_count: i32 = "wipeTopicCount",
     }
 }
 
-/// ADD_WRITE_PERM_OF_BROKER (327).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddWritePermOfBrokerRequestHeader {
-    pub broker_name: String,
-}
-
-impl CommandHeader for AddWritePermOfBrokerRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            broker_name: required_string(ext, "brokerName")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("brokerName", &self.broker_name)
-            .finish()
+crate::command_header! {
+    /// ADD_WRITE_PERM_OF_BROKER (327).
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AddWritePermOfBrokerRequestHeader {
+        pub broker_name: String = "brokerName",
     }
 }
 
-/// Response header of ADD_WRITE_PERM_OF_BROKER: how many topics were set to read|write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddWritePermOfBrokerResponseHeader {
-    pub add_topic_count: i32,
-}
-
-impl CommandHeader for AddWritePermOfBrokerResponseHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            add_topic_count: required_i32(ext, "addTopicCount")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("addTopicCount", self.add_topic_count)
-            .finish()
+crate::command_header! {
+    /// Response header of ADD_WRITE_PERM_OF_BROKER: how many topics were set to read|write.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AddWritePermOfBrokerResponseHeader {
+        pub add_topic_count: i32 = "addTopicCount",
     }
 }
 
-/// DELETE_TOPIC_IN_NAMESRV (216). Without a cluster name the topic goes everywhere.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeleteTopicFromNamesrvRequestHeader {
-    pub topic: String,
-    pub cluster_name: Option<String>,
-}
-
-impl CommandHeader for DeleteTopicFromNamesrvRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            topic: required_string(ext, "topic")?,
-            cluster_name: optional_string(ext, "clusterName"),
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new()
-            .put("topic", &self.topic)
-            .put_opt("clusterName", self.cluster_name.as_deref())
-            .finish()
+crate::command_header! {
+    /// DELETE_TOPIC_IN_NAMESRV (216). Without a cluster name the topic goes everywhere.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DeleteTopicFromNamesrvRequestHeader {
+        pub topic: String = "topic",
+        pub cluster_name: Option<String> = "clusterName",
     }
 }
 
-/// REGISTER_TOPIC_IN_NAMESRV (217); the queues come in the body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegisterTopicRequestHeader {
-    pub topic: String,
-}
-
-impl CommandHeader for RegisterTopicRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            topic: required_string(ext, "topic")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new().put("topic", &self.topic).finish()
+crate::command_header! {
+    /// REGISTER_TOPIC_IN_NAMESRV (217); the queues come in the body.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct RegisterTopicRequestHeader {
+        pub topic: String = "topic",
     }
 }
 
-/// GET_TOPICS_BY_CLUSTER (224). The field is `cluster`, not `clusterName`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetTopicsByClusterRequestHeader {
-    pub cluster: String,
-}
-
-impl CommandHeader for GetTopicsByClusterRequestHeader {
-    fn from_ext(ext: Option<&ExtFields>) -> Result<Self, HeaderError> {
-        Ok(Self {
-            cluster: required_string(ext, "cluster")?,
-        })
-    }
-
-    fn to_ext(&self) -> ExtFields {
-        ExtWriter::new().put("cluster", &self.cluster).finish()
+crate::command_header! {
+    /// GET_TOPICS_BY_CLUSTER (224). The field is `cluster`, not `clusterName`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct GetTopicsByClusterRequestHeader {
+        pub cluster: String = "cluster",
     }
 }
 
@@ -147,6 +61,8 @@ impl CommandHeader for GetTopicsByClusterRequestHeader {
 mod tests {
     use super::super::test_support::{assert_round_trip, ext, noisy};
     use super::*;
+    use crate::error::HeaderError;
+    use crate::headers::CommandHeader;
 
     #[test]
     fn perm_requests_read_write_and_require_the_broker_name() {

@@ -32,7 +32,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use namesrv_protocol::body::{BrokerData, QueueData, TopicConfigSerializeWrapper};
+use namesrv_protocol::body::{BrokerData, DataVersion, QueueData, TopicConfigSerializeWrapper};
 
 use super::*;
 
@@ -48,70 +48,112 @@ struct TopicWrite<'a> {
     clear_write: bool,
 }
 
+/// A registration in progress: what every step needs besides the table.
+struct Registering {
+    reg: BrokerRegistration,
+    key: BrokerAddrKey,
+    incoming_version: DataVersion,
+    /// Something an answer can see changed (moves the generation when done).
+    changed: bool,
+    /// First registration of this address in this group.
+    register_first: bool,
+    /// The group's lowest broker id went down with this registration.
+    min_id_changed: bool,
+}
+
+/// Why a broker id was not taken; see [`RegisterOutcome`].
+enum Refusal {
+    Conflict,
+    Refused,
+}
+
+/// Who the registering broker is in its group, once it holds its id.
+struct Role {
+    is_master: bool,
+    /// The lowest 5.x slave of a group without master: it speaks for the group's topics.
+    is_prime_slave: bool,
+}
+
 impl RouteTable {
     /// Registers or refreshes one broker process. See the module docs for where this
     /// departs from Java.
     pub fn register_broker(&mut self, reg: BrokerRegistration) -> RegisterOutcome {
-        let mut changed = false;
-        let outcome = self.register(reg, &mut changed);
-        if changed {
+        let key = BrokerAddrKey::new(&reg.cluster_name, &reg.broker_addr);
+        let incoming_version = reg
+            .topic_config_wrapper
+            .as_ref()
+            .map(|w| w.data_version)
+            .unwrap_or_default();
+        let mut r = Registering {
+            reg,
+            key,
+            incoming_version,
+            changed: false,
+            register_first: false,
+            min_id_changed: false,
+        };
+        let outcome = self.register(&mut r);
+        if r.changed {
             self.touch();
         }
         outcome
     }
 
-    fn register(&mut self, reg: BrokerRegistration, changed: &mut bool) -> RegisterOutcome {
-        let BrokerRegistration {
-            cluster_name,
-            broker_addr,
-            broker_name,
-            broker_id,
-            ha_server_addr,
-            zone_name,
-            heartbeat_timeout_millis,
-            enable_acting_master,
-            topic_config_wrapper,
-            filter_server_list,
-            connection,
-        } = reg;
-        let key = BrokerAddrKey::new(&cluster_name, &broker_addr);
-        let incoming_version = topic_config_wrapper
-            .as_ref()
-            .map(|w| w.data_version)
-            .unwrap_or_default();
+    /// The steps, in Java's order. A conflict or refusal returns without undoing the steps
+    /// before it, as Java does.
+    fn register(&mut self, r: &mut Registering) -> RegisterOutcome {
+        self.join_cluster_and_group(r);
+        if let Err(refusal) = self.claim_broker_id(r) {
+            return match refusal {
+                Refusal::Conflict => RegisterOutcome::Conflict,
+                Refusal::Refused => RegisterOutcome::Refused,
+            };
+        }
+        let role = self.role_in_group(r);
+        if role.is_master || role.is_prime_slave {
+            self.write_group_topics(r, &role);
+        }
+        self.record_live_entry(r);
+        self.record_filter_servers(r);
+        self.registered_reply(r, &role)
+    }
 
-        *changed |= self
+    /// Puts the group in the cluster and the broker's flags on the group; an address that
+    /// held another id in the group gives it up (role switch: one address, one id).
+    fn join_cluster_and_group(&mut self, r: &mut Registering) {
+        let reg = &r.reg;
+        r.changed |= self
             .cluster_addr_table
-            .entry(cluster_name.clone())
+            .entry(reg.cluster_name.clone())
             .or_default()
-            .insert(broker_name.clone());
+            .insert(reg.broker_name.clone());
 
-        let mut register_first = false;
         // A group keeps the cluster it first registered under.
+        let mut created = false;
         let group = self
             .broker_addr_table
-            .entry(broker_name.clone())
+            .entry(reg.broker_name.clone())
             .or_insert_with(|| {
-                register_first = true;
+                created = true;
                 BrokerData {
-                    cluster: cluster_name.clone(),
-                    broker_name: broker_name.clone(),
+                    cluster: reg.cluster_name.clone(),
+                    broker_name: reg.broker_name.clone(),
                     broker_addrs: BTreeMap::new(),
                     enable_acting_master: false,
                     zone_name: None,
                 }
             });
-        *changed |= register_first;
+        r.register_first = created;
+        r.changed |= created;
 
-        let old_version_broker = enable_acting_master.is_none();
-        let acting_master = enable_acting_master.unwrap_or(false);
+        let acting_master = reg.enable_acting_master.unwrap_or(false);
         if group.enable_acting_master != acting_master {
             group.enable_acting_master = acting_master;
-            *changed = true;
+            r.changed = true;
         }
-        if group.zone_name != zone_name {
-            group.zone_name = zone_name;
-            *changed = true;
+        if group.zone_name != reg.zone_name {
+            group.zone_name = reg.zone_name.clone();
+            r.changed = true;
         }
 
         let prev_min_id = group
@@ -120,110 +162,143 @@ impl RouteTable {
             .next()
             .copied()
             .unwrap_or(MASTER_ID);
-        let min_id_changed = broker_id < prev_min_id;
+        r.min_id_changed = reg.broker_id < prev_min_id;
 
-        // Role switch: one address holds one id.
         let before = group.broker_addrs.len();
         group
             .broker_addrs
-            .retain(|id, addr| *id == broker_id || *addr != broker_addr);
-        *changed |= group.broker_addrs.len() != before;
+            .retain(|id, addr| *id == reg.broker_id || *addr != reg.broker_addr);
+        r.changed |= group.broker_addrs.len() != before;
+    }
 
-        // Another address holding this id wins if its state version is newer. Like the
-        // refusal below, this returns without undoing the steps above.
-        if let Some(holder) = group.broker_addrs.get(&broker_id) {
-            if *holder != broker_addr {
-                let holder_key = BrokerAddrKey::new(&cluster_name, holder);
+    /// Takes the broker id in the group, unless another address holds it with a newer state
+    /// version (Conflict) or this is a single-topic registration of an id the group does not
+    /// know yet (Refused).
+    fn claim_broker_id(&mut self, r: &mut Registering) -> Result<(), Refusal> {
+        let reg = &r.reg;
+        let group = self
+            .broker_addr_table
+            .get_mut(&reg.broker_name)
+            .expect("joined above");
+        if let Some(holder) = group.broker_addrs.get(&reg.broker_id) {
+            if *holder != reg.broker_addr {
+                let holder_key = BrokerAddrKey::new(&reg.cluster_name, holder);
                 let newer_holder = self.broker_live_table.get(&holder_key).is_some_and(|e| {
-                    e.info.data_version.state_version > incoming_version.state_version
+                    e.info.data_version.state_version > r.incoming_version.state_version
                 });
                 if newer_holder {
-                    self.broker_live_table.remove(&key);
-                    return RegisterOutcome::Conflict;
+                    self.broker_live_table.remove(&r.key);
+                    return Err(Refusal::Conflict);
                 }
             }
         }
 
         // An incremental (one-topic) registration needs the broker already in its group.
-        let single_topic = topic_config_wrapper
+        let single_topic = reg
+            .topic_config_wrapper
             .as_ref()
             .is_some_and(|w| w.topic_config_table.len() == 1);
-        if single_topic && !group.broker_addrs.contains_key(&broker_id) {
-            return RegisterOutcome::Refused;
+        if single_topic && !group.broker_addrs.contains_key(&reg.broker_id) {
+            return Err(Refusal::Refused);
         }
 
-        let previous = group.broker_addrs.insert(broker_id, broker_addr.clone());
-        *changed |= previous.as_deref() != Some(broker_addr.as_str());
-        register_first |= previous.as_deref().unwrap_or("").is_empty();
+        let previous = group
+            .broker_addrs
+            .insert(reg.broker_id, reg.broker_addr.clone());
+        r.changed |= previous.as_deref() != Some(reg.broker_addr.as_str());
+        r.register_first |= previous.as_deref().unwrap_or("").is_empty();
+        Ok(())
+    }
 
-        // Only the master, or without one the lowest 5.x slave, speaks for the group's topics.
-        let is_master = broker_id == MASTER_ID;
-        let is_prime_slave = !old_version_broker
-            && !is_master
-            && group.broker_addrs.keys().next() == Some(&broker_id);
-        let clear_write = is_prime_slave && group.enable_acting_master;
-
-        if let Some(wrapper) = topic_config_wrapper
-            .as_ref()
-            .filter(|_| is_master || is_prime_slave)
-        {
-            let stored_version = self
-                .broker_live_table
-                .get(&key)
-                .map(|e| e.info.data_version);
-            let version_changed = stored_version != Some(incoming_version);
-            let write = TopicWrite {
-                broker_name: &broker_name,
-                version_changed,
-                register_first,
-                clear_write,
-            };
-            *changed |= self.write_topics(&write, wrapper);
+    fn role_in_group(&self, r: &Registering) -> Role {
+        let reg = &r.reg;
+        let old_version_broker = reg.enable_acting_master.is_none();
+        let is_master = reg.broker_id == MASTER_ID;
+        let lowest = self.broker_addr_table[&reg.broker_name]
+            .broker_addrs
+            .keys()
+            .next()
+            .copied();
+        Role {
+            is_master,
+            is_prime_slave: !old_version_broker && !is_master && lowest == Some(reg.broker_id),
         }
+    }
 
-        // Only now: the topic writes above compare against the previous version.
+    /// Writes the topics of a broker that speaks for its group.
+    fn write_group_topics(&mut self, r: &mut Registering, role: &Role) {
+        let Some(wrapper) = r.reg.topic_config_wrapper.take() else {
+            return;
+        };
+        let stored_version = self
+            .broker_live_table
+            .get(&r.key)
+            .map(|e| e.info.data_version);
+        let write = TopicWrite {
+            broker_name: &r.reg.broker_name,
+            version_changed: stored_version != Some(r.incoming_version),
+            register_first: r.register_first,
+            // A prime slave standing in for a lost master serves its queues read-only.
+            clear_write: role.is_prime_slave
+                && self.broker_addr_table[&r.reg.broker_name].enable_acting_master,
+        };
+        r.changed |= self.write_topics(&write, &wrapper);
+    }
+
+    /// Only after the topic writes, which compare against the previous version.
+    fn record_live_entry(&mut self, r: &Registering) {
+        let reg = &r.reg;
         self.broker_live_table.insert(
-            key.clone(),
+            r.key.clone(),
             LiveEntry {
                 info: BrokerLiveInfo {
-                    data_version: incoming_version,
-                    ha_server_addr: ha_server_addr.clone(),
-                    connection,
-                    heartbeat_timeout_millis: heartbeat_timeout_millis
+                    data_version: r.incoming_version,
+                    ha_server_addr: reg.ha_server_addr.clone(),
+                    connection: reg.connection,
+                    heartbeat_timeout_millis: reg
+                        .heartbeat_timeout_millis
                         .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS),
                 },
-                broker_name: broker_name.clone(),
+                broker_name: reg.broker_name.clone(),
             },
         );
+    }
 
-        match filter_server_list {
+    /// `None` leaves the stored list alone; an empty list removes it.
+    fn record_filter_servers(&mut self, r: &mut Registering) {
+        match r.reg.filter_server_list.take() {
             Some(list) if list.is_empty() => {
-                *changed |= self.filter_server_table.remove(&key).is_some();
+                r.changed |= self.filter_server_table.remove(&r.key).is_some();
             }
-            Some(list) if self.filter_server_table.get(&key) != Some(&list) => {
-                self.filter_server_table.insert(key, list);
-                *changed = true;
+            Some(list) if self.filter_server_table.get(&r.key) != Some(&list) => {
+                self.filter_server_table.insert(r.key.clone(), list);
+                r.changed = true;
             }
             _ => {}
         }
+    }
 
-        let group = &self.broker_addr_table[&broker_name];
+    /// A slave learns its live master's addresses; the group's other members may have to
+    /// learn the new minimum broker id.
+    fn registered_reply(&self, r: &Registering, role: &Role) -> RegisterOutcome {
+        let reg = &r.reg;
+        let group = &self.broker_addr_table[&reg.broker_name];
         let (master_addr, master_ha) = match group.broker_addrs.get(&MASTER_ID) {
-            Some(master) if !is_master => self
+            Some(master) if !role.is_master => self
                 .broker_live_table
-                .get(&BrokerAddrKey::new(&cluster_name, master))
+                .get(&BrokerAddrKey::new(&reg.cluster_name, master))
                 .map_or((None, None), |e| {
                     (Some(master.clone()), Some(e.info.ha_server_addr.clone()))
                 }),
             _ => (None, None),
         };
-        let notify = (min_id_changed && self.config.notify_min_broker_id_changed)
+        let notify = (r.min_id_changed && self.config.notify_min_broker_id_changed)
             .then(|| {
                 MinBrokerIdChange::new(
-                    &broker_name,
+                    &reg.broker_name,
                     &group.broker_addrs,
                     None,
-                    Some(ha_server_addr),
+                    Some(reg.ha_server_addr.clone()),
                 )
             })
             .flatten();

@@ -12,11 +12,11 @@ use namesrv_protocol::headers::{
 use namesrv_protocol::version::V3_0_11;
 use namesrv_protocol::RemotingCommand;
 
+use crate::messages::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration};
 use crate::messages::{
     BrokerHeartbeat, GetBrokerMemberGroup, QueryDataVersion, RegisterBroker, RegisterBrokerReply,
     UnregisterBroker,
 };
-use crate::route::table::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration};
 use crate::session::dispatch::{success, HandlerResult, RequestContext};
 
 pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {

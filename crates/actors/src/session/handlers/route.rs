@@ -8,7 +8,6 @@ use namesrv_protocol::RemotingCommand;
 use crate::messages::{GetClusterInfo, GetTopicRoute, RouteError};
 use crate::metrics::metrics;
 use crate::session::dispatch::{success, HandlerResult, RequestContext};
-use crate::session::route_answers;
 
 pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = GetRouteInfoRequestHeader::from_ext(request.ext_fields.as_ref())?;
@@ -23,15 +22,17 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
         .ext(ZONE_NAME)
         .filter(|z| zone_mode && !z.trim().is_empty())
         .map(str::to_owned);
-    // Zone answers differ per request; everything else can be answered on this thread.
-    let generation = cx.services.route_version.current();
-    if zone.is_none() {
-        if let Some(body) = route_answers::route(generation, &header.topic, dialect) {
+    // Zone answers differ per request; everything else can be answered on this thread
+    // while the route actor says kept answers are current.
+    let answers = &cx.services.route_answers;
+    let generation = answers.current().filter(|_| zone.is_none());
+    if let Some(generation) = generation {
+        if let Some(body) = answers.route(generation, &header.topic, dialect) {
             metrics().route_cache_hit.inc();
             return Ok(success(request).with_body(body));
         }
     }
-    let keep = zone.is_none().then(|| header.topic.clone());
+    let keep = generation.map(|g| (g, header.topic.clone()));
     let answer = cx
         .services
         .route
@@ -43,8 +44,8 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
         .await?;
     Ok(match answer {
         Ok(body) => {
-            if let Some(topic) = keep {
-                route_answers::keep_route(generation, &topic, dialect, body.clone());
+            if let Some((generation, topic)) = keep {
+                answers.keep_route(generation, &topic, dialect, body.clone());
             }
             success(request).with_body(body)
         }
@@ -58,11 +59,14 @@ pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> Hand
 }
 
 pub async fn cluster_info(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
-    let generation = cx.services.route_version.current();
-    if let Some(body) = route_answers::cluster_info(generation) {
+    let answers = &cx.services.route_answers;
+    let generation = answers.current();
+    if let Some(body) = generation.and_then(|g| answers.cluster_info(g)) {
         return Ok(success(request).with_body(body));
     }
     let body = cx.services.route.send(GetClusterInfo).await?;
-    route_answers::keep_cluster_info(generation, body.clone());
+    if let Some(generation) = generation {
+        answers.keep_cluster_info(generation, body.clone());
+    }
     Ok(success(request).with_body(body))
 }
