@@ -5,7 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{eventually, request, route_of, route_query, with_ext, Broker, Server};
+use common::in_process::InProcess;
+use common::{eventually, request, route_of, route_query, with_ext, Broker};
 use namesrv_protocol::body::{ClusterInfo, DataVersion, JsonBody, JsonDialect};
 
 fn broker_a() -> Broker {
@@ -14,7 +15,7 @@ fn broker_a() -> Broker {
 
 #[test]
 fn a_registered_topic_is_routed_in_both_json_dialects() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut broker = server.client();
     let reg = broker.call(broker_a().register(&[("TopicA", 8, 6), ("TopicB", 4, 6)], 1));
     assert_eq!(reg.code, 0, "{:?}", reg.remark);
@@ -64,7 +65,7 @@ fn a_registered_topic_is_routed_in_both_json_dialects() {
 
 #[test]
 fn an_unknown_topic_is_topic_not_exist_with_the_java_remark() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let resp = server.client().call(route_query("NoSuchTopic"));
     assert_eq!(resp.code, 17);
     assert!(resp.body.is_empty());
@@ -76,7 +77,7 @@ fn an_unknown_topic_is_topic_not_exist_with_the_java_remark() {
 
 #[test]
 fn cluster_info_lists_brokers_with_bare_integer_keys() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     c.call(
@@ -97,7 +98,7 @@ fn cluster_info_lists_brokers_with_bare_integer_keys() {
 
 #[test]
 fn a_slave_learns_its_master_addresses_from_the_register_reply() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     let slave = Broker::new("DefaultCluster", "broker-a", "127.0.0.1:10921", 1);
@@ -109,7 +110,7 @@ fn a_slave_learns_its_master_addresses_from_the_register_reply() {
 
 #[test]
 fn the_order_topic_config_is_returned_to_registering_brokers() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     assert_eq!(
         c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1))
@@ -138,7 +139,7 @@ fn the_order_topic_config_is_returned_to_registering_brokers() {
 
 #[test]
 fn query_data_version_reports_changes_and_the_stored_version() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     let b = broker_a();
     let fields = [
@@ -167,7 +168,7 @@ fn query_data_version_reports_changes_and_the_stored_version() {
 
 #[test]
 fn unregister_removes_the_broker_and_its_topics() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     assert!(route_of(&mut c, "T").is_ok());
@@ -180,7 +181,7 @@ fn unregister_removes_the_broker_and_its_topics() {
 
 #[test]
 fn a_broker_is_removed_at_once_when_its_connection_closes() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut broker = server.client();
     assert_eq!(
         broker
@@ -200,7 +201,7 @@ fn a_broker_is_removed_at_once_when_its_connection_closes() {
 
 #[test]
 fn a_silent_broker_expires_after_its_heartbeat_timeout_and_heartbeats_keep_it() {
-    let server = Server::start(&["scanNotActiveBrokerInterval=200"]);
+    let server = InProcess::start(&["scanNotActiveBrokerInterval=200"]);
     let mut broker = server.client();
     let reg = with_ext(
         broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1),
@@ -241,7 +242,7 @@ fn a_silent_broker_expires_after_its_heartbeat_timeout_and_heartbeats_keep_it() 
 
 #[test]
 fn a_bad_crc_is_refused_and_registers_nothing() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     let reg = with_ext(
         broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1),
@@ -259,7 +260,7 @@ fn a_bad_crc_is_refused_and_registers_nothing() {
 #[test]
 fn a_compressed_4x_registration_is_accepted() {
     use namesrv_protocol::body::RegisterBrokerBody;
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     let json_reg = broker_a().register(&[("Zipped", 2, 6), ("Z2", 2, 6)], 1);
     let body = RegisterBrokerBody::decode(&json_reg.body, false, 409).unwrap();
@@ -278,7 +279,7 @@ fn a_compressed_4x_registration_is_accepted() {
 
 #[test]
 fn a_garbled_register_body_is_a_system_error() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     let reg = broker_a().register(&[], 1).with_body(&b"{not json"[..]);
     let resp = c.call(with_ext(reg, "bodyCrc32", Some("0")));
@@ -290,7 +291,7 @@ fn a_garbled_register_body_is_a_system_error() {
 
 #[test]
 fn member_group_lists_the_group() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = server.client();
     c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
     let resp = c.call(request(

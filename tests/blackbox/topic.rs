@@ -5,7 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{request, route_of, Broker, Server};
+use common::in_process::InProcess;
+use common::{request, route_of, Broker};
 use namesrv_protocol::body::{JsonBody, JsonDialect, QueueData, TopicList, TopicRouteData};
 
 fn topics(resp: &namesrv_protocol::RemotingCommand) -> Vec<String> {
@@ -15,7 +16,7 @@ fn topics(resp: &namesrv_protocol::RemotingCommand) -> Vec<String> {
     list
 }
 
-fn two_clusters(server: &Server) -> common::Client {
+fn two_clusters(server: &InProcess) -> common::Client {
     let mut c = server.client();
     let a = Broker::new("c1", "broker-a", "127.0.0.1:10911", 0);
     let b = Broker::new("c2", "broker-b", "127.0.0.1:10921", 0);
@@ -32,7 +33,7 @@ fn two_clusters(server: &Server) -> common::Client {
 
 #[test]
 fn wipe_and_add_write_permission_count_topics_and_change_routes() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = two_clusters(&server);
     let wipe = c.call(request(205, &[("brokerName", "broker-a")]));
     assert_eq!((wipe.code, wipe.ext("wipeTopicCount")), (0, Some("2")));
@@ -49,7 +50,7 @@ fn wipe_and_add_write_permission_count_topics_and_change_routes() {
 
 #[test]
 fn topic_lists_all_by_cluster_and_system() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = two_clusters(&server);
     assert_eq!(topics(&c.call(request(206, &[]))), ["A1", "B1", "Both"]);
     assert_eq!(
@@ -74,7 +75,7 @@ fn topic_lists_all_by_cluster_and_system() {
 
 #[test]
 fn topic_lists_can_be_disabled_at_run_time() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = two_clusters(&server);
     let update = c.call(
         request(318, &[]).with_body(&b"enableAllTopicList=false\nenableTopicList=false\n"[..]),
@@ -93,7 +94,7 @@ fn topic_lists_can_be_disabled_at_run_time() {
 
 #[test]
 fn delete_topic_everywhere_or_in_one_cluster() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = two_clusters(&server);
     assert_eq!(
         c.call(request(216, &[("topic", "Both"), ("clusterName", "c1")]))
@@ -110,7 +111,7 @@ fn delete_topic_everywhere_or_in_one_cluster() {
 
 #[test]
 fn register_topic_adds_queue_data_for_known_brokers_only() {
-    let server = Server::start(&[]);
+    let server = InProcess::start(&[]);
     let mut c = two_clusters(&server);
     let qd = |broker: &str| QueueData {
         broker_name: broker.into(),

@@ -15,6 +15,7 @@ use namesrv_protocol::frame::encode_frame;
 use namesrv_protocol::{ExtFields, RemotingCodec, RemotingCommand, SerializeType};
 use tokio_util::codec::Decoder;
 
+pub mod in_process;
 pub mod java;
 
 /// A running name server, killed when dropped.
