@@ -100,3 +100,53 @@ fn a_corrupt_snapshot_means_starting_empty() {
     let _broker = register(&server, "60000");
     assert!(route_of(&mut server.client(), "A").is_ok());
 }
+
+/// The "routes restored" log line, from the startup lines or those after them.
+fn restore_line(server: &Server) -> String {
+    if let Some(line) = server
+        .startup_log
+        .iter()
+        .find(|l| l.contains("routes restored"))
+    {
+        return line.clone();
+    }
+    loop {
+        let line = server
+            .log
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the restore is logged");
+        if line.contains("routes restored") {
+            return line;
+        }
+    }
+}
+
+/// A broker whose snapshot holds exactly one topic (here after an operator deleted its
+/// other one) comes back: a restore is not a fresh registration, which Java refuses with
+/// exactly one topic.
+#[test]
+fn a_broker_left_with_one_topic_survives_a_restart() {
+    let server = start(tempfile::tempdir().unwrap());
+    let mut broker = server.client();
+    let reg = Broker::new("c", "wr-b", "127.0.0.1:10911", 0).register(&[("WrA", 4, 6), ("WrB", 4, 6)], 1);
+    assert_eq!(
+        broker
+            .call(with_ext(reg, "heartbeatTimeoutMillis", Some("60000")))
+            .code,
+        0
+    );
+    let delete = common::request(216, &[("topic", "WrB")]);
+    assert_eq!(server.client().call(delete).code, 0);
+    let (status, dir) = server.terminate();
+    assert!(status.success());
+
+    let server = start(dir);
+    let line = restore_line(&server);
+    assert!(line.contains("brokers=1"), "{line}");
+    assert!(line.contains("topics=1"), "{line}");
+    assert!(line.contains("skipped=0"), "{line}");
+    let mut c = server.client();
+    let route = route_of(&mut c, "WrA").expect("WrA is routed after the restart");
+    assert_eq!(route.broker_datas[0].broker_name, "wr-b");
+    assert_eq!(route_of(&mut c, "WrB"), Err(17));
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use bytes::Bytes;
 use namesrv_protocol::body::{GetBrokerMemberGroupResponseBody, JsonBody, JsonDialect, KvTable};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use super::answers::{AnswerCache, RoutePublication};
 use super::notify;
@@ -86,12 +86,17 @@ impl RouteActor {
 
     fn restore(&mut self, snapshot: &RouteSnapshot) {
         let restored = self.table.change().restore(snapshot, RESTORED_CONNECTION);
+        for why in &restored.skipped {
+            warn!("route snapshot entry skipped: {why}");
+        }
         info!(
-            brokers = restored.len(),
+            brokers = restored.brokers.len(),
             topics = self.table.topic_count(),
+            skipped = restored.skipped.len(),
             "routes restored from snapshot; each broker must heartbeat within its timeout"
         );
-        for (key, timeout_ms) in restored {
+        self.update_gauges();
+        for (key, timeout_ms) in restored.brokers {
             let registration = self.next_registration;
             self.next_registration += 1;
             self.registrations.insert(key.clone(), registration);

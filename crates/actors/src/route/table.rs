@@ -38,7 +38,9 @@ mod unregister;
 mod fixture;
 
 pub use query::filter_route_by_zone;
-pub use snapshot::{RouteSnapshot, SnapshotBroker, SnapshotGroup, SnapshotTopic, SNAPSHOT_FORMAT};
+pub use snapshot::{
+    Restored, RouteSnapshot, SnapshotBroker, SnapshotGroup, SnapshotTopic, SNAPSHOT_FORMAT,
+};
 
 /// Heartbeat timeout of a broker whose registration names none (all 4.x brokers, and 5.x
 /// brokers without slave-acting-master).

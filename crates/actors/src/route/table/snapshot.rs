@@ -3,19 +3,18 @@
 //! After a restart a name server knows no routes until every broker has re-registered (up
 //! to 30 s), and clients asking meanwhile get "No route info of this topic". A snapshot of
 //! the registered brokers and their topics, restored at start, closes that window. Restored
-//! brokers are registrations like any other, so they are only as alive as their next
-//! heartbeat: the liveness owner starts their clocks at restore time, and a broker that does
+//! brokers are only as alive as their next heartbeat: the liveness owner starts their clocks at restore time, and a broker that does
 //! not speak within its timeout expires.
 //!
 //! Topics are stored once per broker group (broker name), not per broker process, and the
 //! snapshot is built with one pass over the topic table.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use namesrv_protocol::body::{DataVersion, TopicConfig, TopicConfigSerializeWrapper};
+use namesrv_protocol::body::{BrokerData, DataVersion, QueueData};
 use serde::{Deserialize, Serialize};
 
-use super::{BrokerAddrKey, BrokerRegistration, ConnectionId, RegisterOutcome, RouteTable};
+use super::{BrokerAddrKey, BrokerLiveInfo, ConnectionId, LiveEntry, RouteTable};
 
 /// Bumped if the file's shape changes incompatibly.
 pub const SNAPSHOT_FORMAT: u32 = 1;
@@ -127,73 +126,102 @@ impl RouteTable {
         }
     }
 
-    /// Replays a snapshot as registrations over `connection` (masters first, so slaves see
-    /// their master). Returns the restored brokers with their heartbeat timeouts.
-    pub fn restore(
-        &mut self,
-        snapshot: &RouteSnapshot,
-        connection: ConnectionId,
-    ) -> Vec<(BrokerAddrKey, i64)> {
-        let topics: HashMap<&str, &Vec<SnapshotTopic>> = snapshot
-            .groups
-            .iter()
-            .map(|g| (g.broker_name.as_str(), &g.topics))
-            .collect();
+    /// Puts a snapshot's brokers and topics back, exactly as they were taken, over
+    /// `connection`. Not a replay of registrations: the rules that judge a live broker's
+    /// registration (a first registration with one topic is refused, slaves never write
+    /// topics, a prime slave's queues lose their write bit) must not judge a state that was
+    /// already judged once. Masters go first so a group keeps the cluster its master names.
+    pub fn restore(&mut self, snapshot: &RouteSnapshot, connection: ConnectionId) -> Restored {
+        let mut out = Restored::default();
         let mut order: Vec<&SnapshotBroker> = snapshot.brokers.iter().collect();
         order.sort_by_key(|b| b.broker_id);
-        let mut restored = Vec::with_capacity(order.len());
         for b in order {
-            let table = topics
-                .get(b.broker_name.as_str())
-                .map(|ts| {
-                    ts.iter()
-                        .map(|t| {
-                            (
-                                t.topic.clone(),
-                                TopicConfig {
-                                    topic_name: Some(t.topic.clone()),
-                                    read_queue_nums: t.read_queue_nums,
-                                    write_queue_nums: t.write_queue_nums,
-                                    perm: t.perm,
-                                    topic_sys_flag: t.topic_sys_flag,
-                                    ..TopicConfig::default()
-                                },
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let outcome = self.register_broker(BrokerRegistration {
-                cluster_name: b.cluster_name.clone(),
-                broker_addr: b.broker_addr.clone(),
-                broker_name: b.broker_name.clone(),
-                broker_id: b.broker_id,
-                ha_server_addr: b.ha_server_addr.clone(),
-                zone_name: b.zone_name.clone(),
-                heartbeat_timeout_millis: Some(b.heartbeat_timeout_millis),
-                enable_acting_master: Some(b.enable_acting_master),
-                topic_config_wrapper: Some(TopicConfigSerializeWrapper {
-                    topic_config_table: table,
-                    data_version: b.data_version,
-                    topic_queue_mapping_info_map: Default::default(),
-                }),
-                filter_server_list: None,
-                connection,
-            });
-            if let RegisterOutcome::Registered { .. } = outcome {
-                restored.push((
-                    BrokerAddrKey::new(b.cluster_name.clone(), b.broker_addr.clone()),
-                    b.heartbeat_timeout_millis,
+            let key = BrokerAddrKey::new(b.cluster_name.clone(), b.broker_addr.clone());
+            if self.broker_live_table.contains_key(&key) {
+                out.skipped.push(format!(
+                    "broker {} at {} in cluster {}: listed twice",
+                    b.broker_name, b.broker_addr, b.cluster_name
                 ));
+                continue;
+            }
+            let group = self
+                .broker_addr_table
+                .entry(b.broker_name.clone())
+                .or_insert_with(|| BrokerData {
+                    cluster: b.cluster_name.clone(),
+                    broker_name: b.broker_name.clone(),
+                    broker_addrs: BTreeMap::new(),
+                    enable_acting_master: b.enable_acting_master,
+                    zone_name: b.zone_name.clone(),
+                });
+            if let Some(holder) = group.broker_addrs.get(&b.broker_id) {
+                out.skipped.push(format!(
+                    "broker {} at {}: id {} is already held by {holder}",
+                    b.broker_name, b.broker_addr, b.broker_id
+                ));
+                continue;
+            }
+            group.broker_addrs.insert(b.broker_id, b.broker_addr.clone());
+            self.cluster_addr_table
+                .entry(b.cluster_name.clone())
+                .or_default()
+                .insert(b.broker_name.clone());
+            self.broker_live_table.insert(
+                key.clone(),
+                LiveEntry {
+                    info: BrokerLiveInfo {
+                        data_version: b.data_version,
+                        ha_server_addr: b.ha_server_addr.clone(),
+                        connection,
+                        heartbeat_timeout_millis: b.heartbeat_timeout_millis,
+                    },
+                    broker_name: b.broker_name.clone(),
+                },
+            );
+            out.brokers.push((key, b.heartbeat_timeout_millis));
+        }
+        for group in &snapshot.groups {
+            if !self.broker_addr_table.contains_key(&group.broker_name) {
+                out.skipped.push(format!(
+                    "{} topic(s) of broker group {}: no broker of the group was restored",
+                    group.topics.len(),
+                    group.broker_name
+                ));
+                continue;
+            }
+            for t in &group.topics {
+                self.topic_queue_table
+                    .entry(t.topic.clone())
+                    .or_default()
+                    .insert(
+                        group.broker_name.clone(),
+                        QueueData {
+                            broker_name: group.broker_name.clone(),
+                            read_queue_nums: t.read_queue_nums,
+                            write_queue_nums: t.write_queue_nums,
+                            perm: t.perm,
+                            topic_sys_flag: t.topic_sys_flag,
+                        },
+                    );
             }
         }
-        restored
+        self.touch();
+        out
     }
+}
+
+/// What [`RouteTable::restore`] put back, and what it left out (with why).
+#[derive(Debug, Default)]
+pub struct Restored {
+    /// Each restored broker with its heartbeat timeout.
+    pub brokers: Vec<(BrokerAddrKey, i64)>,
+    pub skipped: Vec<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::fixture::*;
+    use super::super::RouteConfig;
     use super::*;
 
     #[test]
@@ -217,7 +245,8 @@ mod tests {
 
         let mut restored = RouteTable::new();
         let brokers = restored.restore(&back, 0);
-        assert_eq!(brokers.len(), 3);
+        assert_eq!(brokers.brokers.len(), 3);
+        assert!(brokers.skipped.is_empty());
         for topic in ["a", "b", "c", "d"] {
             assert_eq!(
                 restored.topic_route(topic),
@@ -233,10 +262,86 @@ mod tests {
         );
     }
 
+    /// Everything a snapshot holds comes back: groups with zero, one and many topics, a
+    /// topic deleted down to one, masters and slaves, zones, an acting-master group whose
+    /// master is gone, and operator-changed perms.
+    #[test]
+    fn every_snapshotted_broker_and_topic_comes_back_exactly() {
+        let mut table = RouteTable::new();
+        table.set_config(RouteConfig {
+            support_acting_master: true,
+            ..RouteConfig::default()
+        });
+        let one = Broker::master().name("one").addr("127.0.0.1:1001");
+        one.register(&mut table, &["WrA", "WrB"]);
+        table.delete_topic("WrB", None);
+        Broker::master()
+            .name("none")
+            .addr("127.0.0.1:1002")
+            .register(&mut table, &[]);
+        let many = Broker::master().name("many").addr("127.0.0.1:1003").zone("z1");
+        many.register(&mut table, &["m1", "m2", "m3"]);
+        Broker::slave()
+            .name("many")
+            .addr("127.0.0.1:1004")
+            .zone("z1")
+            .register(&mut table, &["m1", "m2", "m3"]);
+        let acting = Broker::master()
+            .name("acting")
+            .addr("127.0.0.1:1005")
+            .acting_master(Some(true));
+        acting.register(&mut table, &["x", "y"]);
+        Broker::slave()
+            .name("acting")
+            .addr("127.0.0.1:1006")
+            .acting_master(Some(true))
+            .register(&mut table, &["x", "y"]);
+        table.unregister_brokers(&[acting.unregistration()]);
+        table.wipe_write_perm("many");
+
+        let snapshot = table.snapshot();
+        assert_eq!(snapshot.brokers.len(), 5);
+        let mut restored = RouteTable::new();
+        restored.set_config(table.config());
+        let result = restored.restore(&snapshot, 0);
+        assert_eq!(result.brokers.len(), 5);
+        assert!(result.skipped.is_empty(), "{:?}", result.skipped);
+        assert_eq!(restored.broker_count(), table.broker_count());
+        assert_eq!(restored.topic_count(), table.topic_count());
+        for topic in ["WrA", "m1", "m2", "m3", "x", "y"] {
+            assert!(table.topic_route(topic).is_some(), "{topic}");
+            assert_eq!(
+                restored.topic_route(topic),
+                table.topic_route(topic),
+                "topic {topic}"
+            );
+        }
+        assert_eq!(restored.topic_route("WrB"), None);
+        assert_eq!(restored.cluster_info(), table.cluster_info());
+        assert_eq!(restored.snapshot(), snapshot, "a second restart holds the same");
+    }
+
+    #[test]
+    fn entries_that_cannot_come_back_are_reported() {
+        let mut table = RouteTable::new();
+        Broker::master().register(&mut table, &["a", "b"]);
+        let mut snapshot = table.snapshot();
+        let mut usurper = snapshot.brokers[0].clone();
+        usurper.broker_addr = "127.0.0.1:9".into();
+        snapshot.brokers.push(usurper);
+        snapshot.groups.push(SnapshotGroup {
+            broker_name: "orphan".into(),
+            topics: vec![],
+        });
+        let result = RouteTable::new().restore(&snapshot, 0);
+        assert_eq!(result.brokers.len(), 1);
+        assert_eq!(result.skipped.len(), 2, "{:?}", result.skipped);
+    }
+
     #[test]
     fn an_empty_table_snapshots_to_nothing() {
         let snapshot = RouteTable::new().snapshot();
         assert!(snapshot.brokers.is_empty() && snapshot.groups.is_empty());
-        assert!(RouteTable::new().restore(&snapshot, 0).is_empty());
+        assert!(RouteTable::new().restore(&snapshot, 0).brokers.is_empty());
     }
 }
