@@ -128,7 +128,8 @@ fn restore_line(server: &Server) -> String {
 fn a_broker_left_with_one_topic_survives_a_restart() {
     let server = start(tempfile::tempdir().unwrap());
     let mut broker = server.client();
-    let reg = Broker::new("c", "wr-b", "127.0.0.1:10911", 0).register(&[("WrA", 4, 6), ("WrB", 4, 6)], 1);
+    let reg =
+        Broker::new("c", "wr-b", "127.0.0.1:10911", 0).register(&[("WrA", 4, 6), ("WrB", 4, 6)], 1);
     assert_eq!(
         broker
             .call(with_ext(reg, "heartbeatTimeoutMillis", Some("60000")))

@@ -190,7 +190,11 @@ pub struct GetBrokerMemberGroup {
 /// A connection closed or failed: unregister every broker that registered over it.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ConnectionClosed(pub ConnectionId);
+pub struct ConnectionClosed {
+    pub connection: ConnectionId,
+    /// Why it closed, for the log (idle, undecodable frame, closed by the peer, …).
+    pub reason: &'static str,
+}
 
 /// From the LivenessActor: these brokers stopped heartbeating. Each key comes with the
 /// registration number liveness last heard of, so an expiry that crossed a fresh

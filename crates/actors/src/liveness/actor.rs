@@ -41,7 +41,7 @@ impl LivenessActor {
         }
         let mut keys = Vec::with_capacity(expired.len());
         for (key, (registration, session)) in expired {
-            warn!(cluster = %key.cluster_name, broker = %key.broker_addr, "broker expired: no heartbeat within its timeout");
+            warn!(cluster = %key.cluster_name, addr = %key.broker_addr, "broker expired: no heartbeat within its timeout");
             if let Some(session) = session {
                 session.do_send(CloseSession);
             }

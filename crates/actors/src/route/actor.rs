@@ -143,15 +143,26 @@ impl RouteActor {
         }
     }
 
-    /// Applies a batch of unregistrations; `cause` labels the metric.
-    fn unregister(&mut self, batch: Vec<BrokerUnregistration>, cause: &str) {
+    /// Applies a batch of unregistrations; `cause` labels the metric and the log, `reason`
+    /// says more where there is more to say (why a connection closed). Only brokers the
+    /// table held are logged and counted: one broker leaving is one line and one count.
+    fn unregister(&mut self, batch: Vec<BrokerUnregistration>, cause: &str, reason: &str) {
         if batch.is_empty() {
             return;
         }
+        // The rest of the batch still goes to the table, which treats it as Java does.
+        let mut seen = std::collections::HashSet::new();
+        let held: Vec<&BrokerUnregistration> = batch
+            .iter()
+            .filter(|u| seen.insert(*u) && self.table.holds(u))
+            .collect();
         metrics()
             .unregistrations
             .with_label_values(&[cause])
-            .inc_by(batch.len() as u64);
+            .inc_by(held.len() as u64);
+        for u in &held {
+            info!(cluster = %u.cluster_name, broker = %u.broker_name, addr = %u.broker_addr, id = u.broker_id, cause, reason, "broker unregistered");
+        }
         let keys: Vec<BrokerAddrKey> = batch
             .iter()
             .map(|u| BrokerAddrKey {
@@ -161,9 +172,6 @@ impl RouteActor {
             .collect();
         for key in &keys {
             self.registrations.remove(key);
-        }
-        for u in &batch {
-            info!(cluster = %u.cluster_name, broker = %u.broker_name, addr = %u.broker_addr, id = u.broker_id, "broker unregistered");
         }
         let changes = self.table.change().unregister_brokers(&batch);
         self.liveness.do_send(ForgetBrokers(keys));
@@ -230,8 +238,30 @@ impl Handler<RegisterBroker> for RouteActor {
                 .filter(|t| *t > 0)
                 .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS) as u64,
         );
-        debug!(cluster = %reg.cluster_name, broker = %reg.broker_name, addr = %reg.broker_addr, id = reg.broker_id, "register broker");
+        let (cluster, name, addr, id) = (
+            reg.cluster_name.clone(),
+            reg.broker_name.clone(),
+            reg.broker_addr.clone(),
+            reg.broker_id,
+        );
+        let first = !self.registrations.contains_key(&key);
+        let generation = self.table.generation();
         let outcome = self.table.change().register_broker(reg);
+        let changed = self.table.generation() != generation;
+        match &outcome {
+            RegisterOutcome::Registered { .. } if first || changed => {
+                info!(%cluster, broker = %name, %addr, id, first, "broker registered")
+            }
+            RegisterOutcome::Registered { .. } => {
+                debug!(%cluster, broker = %name, %addr, id, "broker registration refreshed, nothing changed")
+            }
+            RegisterOutcome::Conflict => {
+                warn!(%cluster, broker = %name, %addr, id, "registration refused: another address holds this broker id with a newer state version")
+            }
+            RegisterOutcome::Refused => {
+                warn!(%cluster, broker = %name, %addr, id, "registration refused: a broker's first registration must not carry exactly one topic")
+            }
+        }
         let reply = match outcome {
             RegisterOutcome::Registered {
                 master_addr,
@@ -275,7 +305,7 @@ impl Handler<UnregisterBroker> for RouteActor {
     type Result = ();
 
     fn handle(&mut self, msg: UnregisterBroker, _: &mut Self::Context) {
-        self.unregister(vec![msg.0], "request");
+        self.unregister(vec![msg.0], "request", "UNREGISTER_BROKER");
     }
 }
 
@@ -283,8 +313,8 @@ impl Handler<ConnectionClosed> for RouteActor {
     type Result = ();
 
     fn handle(&mut self, msg: ConnectionClosed, _: &mut Self::Context) {
-        let batch = self.table.broker_on_connection(msg.0);
-        self.unregister(batch, "connection_closed");
+        let batch = self.table.broker_on_connection(msg.connection);
+        self.unregister(batch, "connection_closed", msg.reason);
     }
 }
 
@@ -295,11 +325,14 @@ impl Handler<ExpireBrokers> for RouteActor {
         let batch = msg
             .0
             .into_iter()
-            // Re-registered after liveness expired it: that expiry is stale.
+            // Re-registered after liveness expired it: that expiry is stale. Gone already
+            // (its connection closed first): there is nothing left to expire.
             .filter(|(key, seen)| {
-                self.registrations
-                    .get(key)
-                    .is_none_or(|latest| latest == seen)
+                self.table.is_live(key)
+                    && self
+                        .registrations
+                        .get(key)
+                        .is_none_or(|latest| latest == seen)
             })
             .map(|(key, _)| {
                 self.table
@@ -312,7 +345,7 @@ impl Handler<ExpireBrokers> for RouteActor {
                     })
             })
             .collect();
-        self.unregister(batch, "expired");
+        self.unregister(batch, "expired", "no heartbeat within its timeout");
     }
 }
 
@@ -550,6 +583,130 @@ mod tests {
             .await
             .unwrap()
             .is_ok()
+    }
+
+    /// Log lines written on this thread while the guard lives (the actors of an
+    /// `actix_rt::test` run on the test's thread).
+    fn capture_logs() -> (
+        std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+        tracing::subscriber::DefaultGuard,
+    ) {
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || Sink(sink.clone()))
+            .finish();
+        (buffer, tracing::subscriber::set_default(subscriber))
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn removals(logs: &std::sync::Mutex<Vec<u8>>) -> Vec<String> {
+        String::from_utf8_lossy(&logs.lock().unwrap())
+            .lines()
+            .filter(|l| l.contains("broker unregistered"))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn start_route() -> Addr<RouteActor> {
+        RouteActor::create(|ctx| {
+            let liveness =
+                LivenessActor::new(Duration::from_secs(3600), ctx.address().recipient()).start();
+            RouteActor::new(
+                RuntimeFlags::default(),
+                liveness,
+                RoutePublication::default(),
+            )
+        })
+    }
+
+    /// The race of issue 16: liveness expires a broker and closes its connection; the
+    /// connection's close reaches the route owner first. One broker leaving is one removal.
+    #[actix_rt::test]
+    async fn an_expiry_after_the_connection_closed_removes_nothing_more() {
+        let (logs, _guard) = capture_logs();
+        let route = start_route();
+        let reply = route
+            .send(RegisterBroker {
+                registration: registration(),
+                session: None,
+            })
+            .await
+            .unwrap();
+        assert!(matches!(reply, RegisterBrokerReply::Registered { .. }));
+        route
+            .send(ConnectionClosed {
+                connection: 1,
+                reason: "its broker expired",
+            })
+            .await
+            .unwrap();
+        let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
+        route.send(ExpireBrokers(vec![(key, 1)])).await.unwrap();
+        let lines = removals(&logs);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(
+            lines[0].contains("cause=\"connection_closed\""),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[0].contains("broker=b"), "{}", lines[0]);
+    }
+
+    /// And the other order: expired first, then the connection closes.
+    #[actix_rt::test]
+    async fn a_connection_closing_after_its_broker_expired_removes_nothing_more() {
+        let (logs, _guard) = capture_logs();
+        let route = start_route();
+        route
+            .send(RegisterBroker {
+                registration: registration(),
+                session: None,
+            })
+            .await
+            .unwrap();
+        let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
+        route.send(ExpireBrokers(vec![(key, 1)])).await.unwrap();
+        route
+            .send(ConnectionClosed {
+                connection: 1,
+                reason: "its broker expired",
+            })
+            .await
+            .unwrap();
+        let lines = removals(&logs);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("cause=\"expired\""), "{}", lines[0]);
+    }
+
+    #[actix_rt::test]
+    async fn unregistering_a_broker_that_was_never_there_is_not_a_removal() {
+        let (logs, _guard) = capture_logs();
+        let route = start_route();
+        route
+            .send(UnregisterBroker(BrokerUnregistration {
+                cluster_name: "c".into(),
+                broker_addr: "127.0.0.1:1".into(),
+                broker_name: "nobody".into(),
+                broker_id: 0,
+            }))
+            .await
+            .unwrap();
+        assert!(removals(&logs).is_empty());
     }
 
     #[actix_rt::test]

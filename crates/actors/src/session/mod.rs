@@ -84,6 +84,8 @@ pub struct Session {
     last_activity: Instant,
     in_flight: usize,
     partial_frame: codec::PartialFrameClock,
+    /// Why the connection ends, for the log of brokers it takes with it.
+    close_reason: &'static str,
     _slot: Option<ConnectionSlot>,
 }
 
@@ -128,9 +130,18 @@ impl Session {
                 last_activity: Instant::now(),
                 in_flight: 0,
                 partial_frame,
+                close_reason: "closed",
                 _slot: slot,
             }
         })
+    }
+
+    /// Ends the connection, remembering why (the first reason wins).
+    fn close(&mut self, ctx: &mut Context<Self>, reason: &'static str) {
+        if self.close_reason == "closed" {
+            self.close_reason = reason;
+        }
+        ctx.stop();
     }
 
     fn write(
@@ -146,7 +157,7 @@ impl Session {
                 "closing connection: the peer does not read its answers"
             );
             metrics().connections_closed_slow_reader.inc();
-            ctx.stop();
+            self.close(ctx, "the peer does not read its answers");
             return;
         }
         response.serialize_type = match self.settings.reply_encoding {
@@ -170,11 +181,11 @@ impl Actor for Session {
                 if idle.is_some_and(|idle| act.last_activity.elapsed() > idle) {
                     debug!(peer = %act.peer, "closing idle connection");
                     metrics().connections_closed_idle.inc();
-                    ctx.stop();
+                    act.close(ctx, "idle");
                 } else if deadline.is_some_and(|d| act.partial_frame.waiting_longer_than(d)) {
                     warn!(peer = %act.peer, "closing connection: a frame arrives too slowly");
                     metrics().connections_closed_bad_frame.inc();
-                    ctx.stop();
+                    act.close(ctx, "a frame arrived too slowly");
                 }
             });
         }
@@ -183,7 +194,10 @@ impl Actor for Session {
     fn stopped(&mut self, _: &mut Self::Context) {
         debug!(peer = %self.peer, id = self.id, "connection closed");
         metrics().connections.dec();
-        self.services.route.do_send(ConnectionClosed(self.id));
+        self.services.route.do_send(ConnectionClosed {
+            connection: self.id,
+            reason: self.close_reason,
+        });
     }
 }
 
@@ -196,7 +210,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             Err(e) => {
                 warn!(peer = %self.peer, error = %e, "closing connection: undecodable frame");
                 metrics().connections_closed_bad_frame.inc();
-                ctx.stop();
+                self.close(ctx, "undecodable frame");
                 return;
             }
         };
@@ -270,13 +284,14 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
     }
 
     fn finished(&mut self, ctx: &mut Self::Context) {
-        ctx.stop();
+        self.close(ctx, "closed by the peer");
     }
 }
 
 impl WriteHandler<ProtocolError> for Session {
     fn error(&mut self, err: ProtocolError, _: &mut Self::Context) -> Running {
         warn!(peer = %self.peer, error = %err, "write failed; closing connection");
+        self.close_reason = "write failed";
         Running::Stop
     }
 }
@@ -285,6 +300,6 @@ impl Handler<CloseSession> for Session {
     type Result = ();
 
     fn handle(&mut self, _: CloseSession, ctx: &mut Self::Context) {
-        ctx.stop();
+        self.close(ctx, "its broker expired");
     }
 }

@@ -161,7 +161,9 @@ impl RouteTable {
                 ));
                 continue;
             }
-            group.broker_addrs.insert(b.broker_id, b.broker_addr.clone());
+            group
+                .broker_addrs
+                .insert(b.broker_id, b.broker_addr.clone());
             self.cluster_addr_table
                 .entry(b.cluster_name.clone())
                 .or_default()
@@ -279,7 +281,10 @@ mod tests {
             .name("none")
             .addr("127.0.0.1:1002")
             .register(&mut table, &[]);
-        let many = Broker::master().name("many").addr("127.0.0.1:1003").zone("z1");
+        let many = Broker::master()
+            .name("many")
+            .addr("127.0.0.1:1003")
+            .zone("z1");
         many.register(&mut table, &["m1", "m2", "m3"]);
         Broker::slave()
             .name("many")
@@ -318,7 +323,11 @@ mod tests {
         }
         assert_eq!(restored.topic_route("WrB"), None);
         assert_eq!(restored.cluster_info(), table.cluster_info());
-        assert_eq!(restored.snapshot(), snapshot, "a second restart holds the same");
+        assert_eq!(
+            restored.snapshot(),
+            snapshot,
+            "a second restart holds the same"
+        );
     }
 
     #[test]

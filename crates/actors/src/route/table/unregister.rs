@@ -117,6 +117,18 @@ impl RouteTable {
         notifications
     }
 
+    /// Whether `request` names a broker this table holds: a live entry for its address, or
+    /// its address in its group. Unregistering anything else changes nothing visible.
+    pub fn holds(&self, request: &BrokerUnregistration) -> bool {
+        self.is_live(&BrokerAddrKey::new(
+            &request.cluster_name,
+            &request.broker_addr,
+        )) || self
+            .broker_addr_table
+            .get(&request.broker_name)
+            .is_some_and(|g| g.broker_addrs.values().any(|a| *a == request.broker_addr))
+    }
+
     /// Unregistrations for every broker registered over `connection`, for when it closes.
     /// (Java finds only the first; brokers sharing a connection all leave here.)
     pub fn broker_on_connection(&self, connection: ConnectionId) -> Vec<BrokerUnregistration> {
