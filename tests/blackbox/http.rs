@@ -151,6 +151,19 @@ fn health_readiness_and_unknown_paths() {
     assert_eq!(get(&http, "/healthz"), (200, "ok\n".to_owned()));
     assert_eq!(get(&http, "/readyz").0, 200);
     assert_eq!(get(&http, "/nope").0, 404);
+    // A known path with the wrong method is 405, not 404.
+    assert_eq!(post(&http, "/metrics"), 405);
+    assert_eq!(http_addr_method(&http, "DELETE", "/readyz"), 405);
+    assert_eq!(get(&http, "/drain").0, 405);
+    assert_eq!(
+        get(&http, "/readyz").0,
+        200,
+        "the wrong method changed nothing"
+    );
+}
+
+fn http_addr_method(addr: &str, method: &str, path: &str) -> u16 {
+    http(addr, method, path).0
 }
 
 #[test]

@@ -113,15 +113,35 @@ async fn answer(
                 "route owner unavailable\n".to_owned(),
             ),
         },
-        _ => (
-            StatusCode::NOT_FOUND,
-            "text/plain",
-            "not found\n".to_owned(),
-        ),
+        (_, path) => match allowed_method(path, &cx) {
+            Some(allow) => {
+                return Ok(Response::builder()
+                    .status(StatusCode::METHOD_NOT_ALLOWED)
+                    .header("content-type", "text/plain")
+                    .header("allow", allow.as_str())
+                    .body(Full::new(Bytes::from(format!("use {allow}\n"))))
+                    .unwrap_or_default())
+            }
+            None => (
+                StatusCode::NOT_FOUND,
+                "text/plain",
+                "not found\n".to_owned(),
+            ),
+        },
     };
     Ok(Response::builder()
         .status(status)
         .header("content-type", content_type)
         .body(Full::new(Bytes::from(body)))
         .unwrap_or_default())
+}
+
+/// The one method a known path answers, so another method gets 405 rather than 404.
+fn allowed_method(path: &str, cx: &HttpContext) -> Option<Method> {
+    match path {
+        "/metrics" | "/healthz" | "/readyz" => Some(Method::GET),
+        "/drain" | "/undrain" => Some(Method::POST),
+        p if p.starts_with("/rocketmq/") && !cx.address_server_list.is_empty() => Some(Method::GET),
+        _ => None,
+    }
 }
