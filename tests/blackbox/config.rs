@@ -150,6 +150,9 @@ fn a_remote_update_with_a_value_its_key_cannot_take_is_refused_naming_the_key() 
     );
 }
 
+/// Arguments, environment, and the message expected on stderr.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 /// Each wrong value, in the file, the environment or a flag: `-p` and the start both fail
 /// (exit 1) with the key, the value and what the key takes, and nothing is served.
 #[test]
@@ -158,7 +161,7 @@ fn values_that_do_not_fit_their_key_stop_print_and_start() {
     let file = dir.path().join("namesrv.properties");
     std::fs::write(&file, "# from the operator\nenableTopicList=yes\n").unwrap();
     let file = file.to_str().unwrap();
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let cases: [Case; 4] = [
         (
             &["-o", "listenPort=abc"],
             &[],
