@@ -137,9 +137,10 @@ pub fn load(
         None => Vec::new(),
     };
     if let Some(path) = file {
-        // As in Java, the `-c` file is where run-time config updates are persisted, whatever
-        // the file itself says; the environment and flags may still name another store.
-        file_layer.push(("configStorePath".into(), path.display().to_string()));
+        // The `-c` file is where run-time config updates are persisted unless a layer names
+        // another store: first in the file's layer, so the file's own `configStorePath` wins
+        // (Java ignores that one, and a read-only `-c` file would then stop the start).
+        file_layer.insert(0, ("configStorePath".into(), path.display().to_string()));
     }
     let env_layer = env_layer(env);
 
@@ -396,14 +397,23 @@ mod tests {
     }
 
     #[test]
-    fn the_config_file_is_the_store_unless_env_or_flags_say_otherwise() {
+    fn the_config_file_is_the_store_unless_a_layer_names_another() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("namesrv.properties");
-        std::fs::write(&file, "configStorePath=/elsewhere.properties\n").unwrap();
+        std::fs::write(&file, "listenPort=9876\n").unwrap();
         let loaded = load(Some(&file), vec![], &[]).unwrap();
         assert_eq!(loaded.config.config_store_path, file.display().to_string());
+        std::fs::write(&file, "configStorePath=/state/namesrv.properties\n").unwrap();
+        let loaded = load(Some(&file), vec![], &[]).unwrap();
+        assert_eq!(loaded.config.config_store_path, "/state/namesrv.properties");
+        let env = vec![(
+            "NAMESRV_CONFIG_STORE_PATH".to_string(),
+            "/env.properties".to_string(),
+        )];
         let flag = [("configStorePath".to_string(), "/x.properties".to_string())];
-        let loaded = load(Some(&file), vec![], &flag).unwrap();
+        let loaded = load(Some(&file), env.clone(), &[]).unwrap();
+        assert_eq!(loaded.config.config_store_path, "/env.properties");
+        let loaded = load(Some(&file), env, &flag).unwrap();
         assert_eq!(loaded.config.config_store_path, "/x.properties");
     }
 
@@ -576,6 +586,12 @@ mod tests {
             let loaded = load(Some(&file), vec![], &[])
                 .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             assert!(loaded.unknown.is_empty(), "{file:?}: {:?}", loaded.unknown);
+            assert_ne!(
+                loaded.config.config_store_path,
+                file.display().to_string(),
+                "{file:?} is installed read-only (ConfigMap, image, /etc under systemd): the \
+                 store must be elsewhere or the start is refused"
+            );
         }
     }
 
