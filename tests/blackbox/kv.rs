@@ -139,8 +139,9 @@ fn an_unwritable_kv_path_answers_an_error_and_keeps_serving() {
     let parent = dir.path().join("sub");
     let kv = format!("kvConfigPath={}/kvConfig.json", parent.display());
     let server = Server::start(&[&kv]);
-    // Where the KV directory should go, put a file: every write now fails (we run as root
-    // in CI, so permissions alone would not stop us).
+    // The start checked the path and made the (empty) directory; replace it by a file:
+    // every write now fails (we run as root in CI, so permissions alone would not stop us).
+    std::fs::remove_dir(&parent).unwrap();
     std::fs::write(&parent, b"in the way").unwrap();
     let mut c = server.client();
     let resp = c.call(request(

@@ -335,8 +335,10 @@ pub enum ConfigUpdateError {
     BlackListed(String),
     #[error("Can not update config {0} at run time: only run-time flags can be updated remotely.")]
     NotUpdatable(String),
-    #[error("config {0} cannot take the value '{1}'")]
-    Invalid(String, String),
+    #[error("invalid config value: {0}")]
+    Invalid(#[from] crate::config::InvalidValue),
+    #[error("string2Properties error: {0}")]
+    Unparsable(String),
     #[error("could not persist the config: {0}")]
     Persist(String),
 }

@@ -50,6 +50,7 @@ pub fn run(
     on_ready: impl FnOnce(Ready) + 'static,
 ) -> Result<(), String> {
     let cfg = loaded.config;
+    config::check_writable_paths(&cfg).map_err(|e| e.to_string())?;
     let settings = ServerSettings::from_config(&cfg)?;
     let kv = KvActor::load(DurableFile::new(cfg.kv_config_path()))?;
     let snapshot_file = (!cfg.route_snapshot_path.is_empty())

@@ -46,29 +46,48 @@ struct Cli {
 }
 
 impl Cli {
-    fn overrides(&self) -> Result<Vec<(String, String)>, config::LoadError> {
-        let mut out = config::parse_overrides(&self.set)?;
-        let mut add = |k: &str, v: Option<String>| {
-            if let Some(v) = v {
-                out.push((k.to_owned(), v));
-            }
-        };
-        add("listenPort", self.listen_port.map(|p| p.to_string()));
-        add("bindAddress", self.bind_address.clone());
-        add(
-            "kvConfigPath",
-            self.kv_config_path
-                .as_ref()
-                .map(|p| p.display().to_string()),
-        );
-        add("logFormat", self.log_format.clone());
-        Ok(out)
+    /// The named flags are `-o` under another name: in command-line order, the later wins.
+    fn overrides(
+        &self,
+        matches: &clap::ArgMatches,
+    ) -> Result<Vec<(String, String)>, config::LoadError> {
+        let named = [
+            (
+                "listen_port",
+                "listenPort",
+                self.listen_port.map(|p| p.to_string()),
+            ),
+            ("bind_address", "bindAddress", self.bind_address.clone()),
+            (
+                "kv_config_path",
+                "kvConfigPath",
+                self.kv_config_path
+                    .as_ref()
+                    .map(|p| p.display().to_string()),
+            ),
+            ("log_format", "logFormat", self.log_format.clone()),
+        ];
+        config::flags_in_order(matches, "set", &self.set, &named)
     }
 }
 
+/// `RUST_LOG` selects the level; unset or empty means `info`, and a filter that does not
+/// parse is named on stderr rather than silently replaced.
 fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(&spec)
+            .unwrap_or_else(|e| {
+                eprintln!(
+                    "namesrv: RUST_LOG='{spec}' is not a valid log filter ({e}); logging at info"
+                );
+                tracing_subscriber::EnvFilter::new("info")
+            }),
+        Err(std::env::VarError::NotUnicode(spec)) => {
+            eprintln!("namesrv: RUST_LOG={spec:?} is not UTF-8; logging at info");
+            tracing_subscriber::EnvFilter::new("info")
+        }
+        _ => tracing_subscriber::EnvFilter::new("info"),
+    };
     // Colour is for terminals: a log written to a file or a pipe stays plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -82,9 +101,13 @@ fn init_logging(format: &str) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let loaded = match cli
-        .overrides()
+        .overrides(&matches)
         .and_then(|o| config::load(cli.config_file.as_deref(), std::env::vars(), &o))
     {
         Ok(loaded) => loaded,
@@ -105,9 +128,6 @@ fn main() -> ExitCode {
     }
     for key in loaded.unknown.keys() {
         warn!(%key, "unknown configuration key (kept, not used)");
-    }
-    for (key, value) in &loaded.rejected {
-        warn!(%key, %value, "configuration value has the wrong type; default kept");
     }
     if loaded.config.enable_controller_in_namesrv {
         warn!("enableControllerInNamesrv is set, but this name server has no embedded controller; run the controller separately");

@@ -34,10 +34,8 @@ impl ServerSettings {
             .map_err(|_| format!("bindAddress '{}' is not an IP address", cfg.bind_address))?;
         let port = u16::try_from(cfg.listen_port)
             .map_err(|_| format!("listenPort {} is out of range", cfg.listen_port))?;
-        let encoding_name = std::env::var("ROCKETMQ_SERIALIZE_TYPE")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| cfg.serialize_type.clone());
+        // ROCKETMQ_SERIALIZE_TYPE is one of the configuration's layers (see `config`).
+        let encoding_name = cfg.serialize_type.clone();
         let session = SessionSettings {
             max_frame_length: usize::try_from(cfg.frame_max_length)
                 .ok()

@@ -41,7 +41,8 @@ impl Server {
         Self::start_with_env(dir, settings, &[])
     }
 
-    /// Starts with extra environment variables for the server process.
+    /// Starts with extra environment variables for the server process (they win over the
+    /// fixture's own `RUST_LOG` and `HOME`).
     pub fn start_with_env(
         dir: tempfile::TempDir,
         settings: &[&str],
@@ -79,9 +80,9 @@ impl Server {
         for s in settings {
             cmd.arg("-o").arg(s);
         }
-        cmd.envs(env.iter().copied())
-            .env("RUST_LOG", "info")
+        cmd.env("RUST_LOG", "info")
             .env("HOME", dir.path())
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("start namesrv");
@@ -462,4 +463,47 @@ pub fn free_broker_port() -> u16 {
         }
     }
     panic!("no free port triple");
+}
+
+/// What a run of the binary that is expected to end by itself printed, and how it ended.
+pub struct Exited {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary with `args` (and `env`, HOME set to `home`) until it exits: for `-p` and
+/// for starts that must be refused. One still running after 20 s is killed and fails the
+/// test (it started when it should not have).
+pub fn run_to_exit(args: &[&str], env: &[(&str, &str)], home: &std::path::Path) -> Exited {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_namesrv"))
+        .args(args)
+        .env("RUST_LOG", "info")
+        .env("HOME", home)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start namesrv");
+    let stdout = child.stdout.take().expect("stdout");
+    let stderr = child.stderr.take().expect("stderr");
+    let read = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let (out, err) = (read(Box::new(stdout)), read(Box::new(stderr)));
+    let status = wait_timeout(&mut child, Duration::from_secs(20));
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    Exited {
+        status: status.unwrap_or_else(|| panic!("namesrv {args:?} did not exit by itself")),
+        stdout: out.join().expect("stdout read"),
+        stderr: err.join().expect("stderr read"),
+    }
 }

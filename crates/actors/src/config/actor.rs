@@ -1,14 +1,20 @@
 //! ConfigActor: the run-time owner of the configuration.
 //!
 //! It answers GET/UPDATE_NAMESRV_CONFIG, refuses black-listed keys (the list is fixed when the
-//! server starts, so an update cannot shrink it) and any key outside [`RUNTIME_UPDATABLE`], persists accepted updates to
-//! `configStorePath` as Java does, and pushes the per-request flags to the route owner.
+//! server starts, so an update cannot shrink it), any key outside [`RUNTIME_UPDATABLE`] and
+//! any value its key cannot take, and pushes the per-request flags to the route owner.
+//!
+//! An accepted update is persisted to `configStorePath`, which is often the operator's own
+//! `-c` file. Java rewrites that file with every key it holds, dropping the comments and
+//! making permanent whatever the environment or a flag set for this run only. Here only
+//! the keys whose value the update changed are written: their lines are replaced in place
+//! and new keys appended, everything else in the file stays as the operator wrote it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use actix::prelude::*;
-use namesrv_protocol::body::{parse_properties, write_properties};
+use namesrv_protocol::body::{set_properties_in_text, try_parse_properties, write_properties};
 use tracing::{info, warn};
 
 use super::{NamesrvConfig, RUNTIME_UPDATABLE};
@@ -46,6 +52,23 @@ impl ConfigActor {
         all.extend(self.config.to_properties());
         all
     }
+
+    /// Writes `changes` into the store file, leaving the rest of it as it is.
+    fn persist(&self, changes: &[(String, String)]) -> Result<(), ConfigUpdateError> {
+        let failed = |why: String| {
+            ConfigUpdateError::Persist(format!("{}: {why}", self.store.path().display()))
+        };
+        let text = match self.store.load().map_err(|e| failed(e.to_string()))? {
+            Some(bytes) => String::from_utf8(bytes)
+                .map_err(|_| failed("not UTF-8 text, left unchanged".into()))?,
+            None => String::new(),
+        };
+        let text = set_properties_in_text(&text, changes, |a, b| a.eq_ignore_ascii_case(b))
+            .map_err(|e| failed(e.to_string()))?;
+        self.store
+            .save(text.as_bytes())
+            .map_err(|e| failed(e.to_string()))
+    }
 }
 
 impl Actor for ConfigActor {
@@ -64,7 +87,10 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
     type Result = Result<(), ConfigUpdateError>;
 
     fn handle(&mut self, msg: UpdateNamesrvConfig, _: &mut Self::Context) -> Self::Result {
-        let entries = parse_properties(&msg.0);
+        let entries = try_parse_properties(&msg.0).map_err(|e| {
+            warn!(error = %e, "config update refused: body is not properties text");
+            ConfigUpdateError::Unparsable(e.to_string())
+        })?;
         if let Some((key, _)) = entries.iter().find(|(k, _)| self.black_list.contains(k)) {
             warn!(%key, "config update refused: key is black-listed");
             return Err(ConfigUpdateError::BlackListed(key.clone()));
@@ -79,23 +105,175 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
         let mut updated = self.config.clone();
         let applied =
             updated.apply_properties(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        if let Some((key, value)) = applied.rejected.into_iter().next() {
-            return Err(ConfigUpdateError::Invalid(key, value));
+        if let Some(invalid) = applied.rejected.into_iter().next() {
+            warn!(key = %invalid.key, value = %invalid.value, "config update refused: {invalid}");
+            return Err(invalid.into());
         }
-        let previous = std::mem::replace(&mut self.config, updated);
-        if let Err(e) = self
-            .store
-            .save(write_properties(&self.all_properties()).as_bytes())
-        {
-            self.config = previous;
-            return Err(ConfigUpdateError::Persist(format!(
-                "{}: {e}",
-                self.store.path().display()
-            )));
+        let before = self.config.to_properties();
+        let after = updated.to_properties();
+        let mut changes: Vec<(String, String)> = Vec::new();
+        for (key, _) in &entries {
+            let (Some(old), Some(new)) = (before.get(key), after.get(key)) else {
+                continue;
+            };
+            if old != new && !changes.iter().any(|(k, _)| k == key) {
+                changes.push((key.clone(), new.clone()));
+            }
         }
-        info!(keys = ?entries.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration updated");
+        if changes.is_empty() {
+            info!(keys = ?entries.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration update changes nothing");
+            return Ok(());
+        }
+        if let Err(e) = self.persist(&changes) {
+            warn!(error = %e, "config update refused");
+            return Err(e);
+        }
+        self.config = updated;
+        info!(?changes, "configuration updated");
         self.route
             .do_send(UpdateRuntimeFlags(self.config.runtime_flags()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FlagSink;
+
+    impl Actor for FlagSink {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<UpdateRuntimeFlags> for FlagSink {
+        type Result = ();
+
+        fn handle(&mut self, _: UpdateRuntimeFlags, _: &mut Self::Context) {}
+    }
+
+    const OPERATORS_FILE: &str = "# production name server\r\n\
+        listenPort=9876\r\n\
+        \r\n\
+        ! topic lists are for the console only\r\n\
+        enableTopicList = true\r\n\
+        kvConfigPath=/data/kv.json\r\n";
+
+    /// The actor as the server starts it: `config` is the effective configuration, which
+    /// also holds what the environment and flags set on top of `file`.
+    fn actor(dir: &tempfile::TempDir, file: Option<&str>) -> (Addr<ConfigActor>, PathBuf) {
+        let store = dir.path().join("namesrv.properties");
+        if let Some(text) = file {
+            std::fs::write(&store, text).unwrap();
+        }
+        let config = NamesrvConfig {
+            config_store_path: store.display().to_string(),
+            listen_port: 19876,
+            scan_not_active_broker_interval: 1000,
+            ..NamesrvConfig::default()
+        };
+        let sink = FlagSink.start().recipient();
+        (
+            ConfigActor::new(config, BTreeMap::new(), sink).start(),
+            store,
+        )
+    }
+
+    async fn update(addr: &Addr<ConfigActor>, body: &str) -> Result<(), ConfigUpdateError> {
+        addr.send(UpdateNamesrvConfig(body.into())).await.unwrap()
+    }
+
+    #[actix_rt::test]
+    async fn an_update_rewrites_only_the_changed_keys_of_the_operators_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (addr, store) = actor(&dir, Some(OPERATORS_FILE));
+        update(
+            &addr,
+            "enableTopicList=FALSE\norderMessageEnable=true\nsupportActingMaster=false",
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&store).unwrap(),
+            "# production name server\r\n\
+             listenPort=9876\r\n\
+             \r\n\
+             ! topic lists are for the console only\r\n\
+             enableTopicList=false\r\n\
+             kvConfigPath=/data/kv.json\r\n\
+             orderMessageEnable=true\r\n",
+            "comments, order and terminators kept; the unchanged supportActingMaster and \
+             the flag-set listenPort and scanNotActiveBrokerInterval not written"
+        );
+        let shown = addr.send(GetNamesrvConfig).await.unwrap();
+        assert!(shown.contains("enableTopicList=false\n"), "{shown}");
+        assert!(shown.contains("orderMessageEnable=true\n"));
+    }
+
+    #[actix_rt::test]
+    async fn an_update_that_changes_nothing_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (addr, store) = actor(&dir, None);
+        update(&addr, "enableTopicList=true").await.unwrap();
+        assert!(!store.exists());
+        update(&addr, "waitSecondsForService=10").await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&store).unwrap(),
+            "waitSecondsForService=10\n"
+        );
+    }
+
+    #[actix_rt::test]
+    async fn a_value_its_key_cannot_take_is_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (addr, store) = actor(&dir, Some(OPERATORS_FILE));
+        for (body, key) in [
+            ("enableTopicList=maybe", "enableTopicList"),
+            (
+                "orderMessageEnable=true\nneedWaitForService=1",
+                "needWaitForService",
+            ),
+            ("waitSecondsForService=-1", "waitSecondsForService"),
+        ] {
+            match update(&addr, body).await {
+                Err(e @ ConfigUpdateError::Invalid(_)) => {
+                    assert!(e.to_string().contains(key), "{e}")
+                }
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        assert_eq!(std::fs::read_to_string(&store).unwrap(), OPERATORS_FILE);
+        let shown = addr.send(GetNamesrvConfig).await.unwrap();
+        assert!(shown.contains("enableTopicList=true\n"), "{shown}");
+        assert!(shown.contains("orderMessageEnable=false\n"));
+    }
+
+    #[actix_rt::test]
+    async fn a_body_java_cannot_read_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (addr, _) = actor(&dir, None);
+        assert!(matches!(
+            update(&addr, "enableTopicList=\\u00").await,
+            Err(ConfigUpdateError::Unparsable(_))
+        ));
+    }
+
+    #[actix_rt::test]
+    async fn an_unwritable_store_refuses_the_update_and_keeps_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "x").unwrap();
+        let config = NamesrvConfig {
+            config_store_path: blocker.join("namesrv.properties").display().to_string(),
+            ..NamesrvConfig::default()
+        };
+        let sink = FlagSink.start().recipient();
+        let addr = ConfigActor::new(config, BTreeMap::new(), sink).start();
+        assert!(matches!(
+            update(&addr, "enableTopicList=false").await,
+            Err(ConfigUpdateError::Persist(_))
+        ));
+        let shown = addr.send(GetNamesrvConfig).await.unwrap();
+        assert!(shown.contains("enableTopicList=true\n"), "{shown}");
     }
 }

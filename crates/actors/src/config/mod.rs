@@ -7,8 +7,14 @@
 //!
 //! Conversion to and from properties goes through the serde (JSON) view of the struct, so a
 //! key added to the struct is automatically printable, loadable and updatable.
+//!
+//! A value that does not fit its key is refused, never replaced by the default: Java's
+//! setter matching silently keeps the default for `listenPort=abc` and reads `yes` as
+//! false, so a typo there changes behaviour without a word. Here the start fails (and a
+//! run-time update is refused) naming the key, the value and what the key takes.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -241,8 +247,87 @@ impl Default for RuntimeFlags {
 pub struct Applied {
     /// Keys this server does not know (kept, and shown by GET_NAMESRV_CONFIG, as Java does).
     pub unknown: Vec<String>,
-    /// Known keys whose value did not parse as the key's type (ignored, as Java does).
-    pub rejected: Vec<(String, String)>,
+    /// Known keys whose value does not fit them; they keep their previous value.
+    pub rejected: Vec<InvalidValue>,
+}
+
+/// A value a key cannot take.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: '{value}' is not {expected}")]
+pub struct InvalidValue {
+    pub key: String,
+    pub value: String,
+    /// What the key takes, as a phrase ("true or false", "an integer from 0 to 65535").
+    pub expected: String,
+}
+
+/// Java's largest `int`: the bound of every limit below, which also keeps durations made
+/// from them far from overflowing a clock.
+const INT_MAX: i64 = i32::MAX as i64;
+
+/// Integer keys that have an effect here, with the values that make sense for them. Other
+/// integer keys (Java's thread-pool sizes and the like, accepted for compatibility) only
+/// have to be integers.
+const INTEGER_RANGES: [(&str, i64, i64); 12] = [
+    ("listenPort", 0, 65535),
+    ("httpPort", -1, 65535),
+    ("scanNotActiveBrokerInterval", 100, INT_MAX),
+    ("waitSecondsForService", 0, INT_MAX),
+    ("serverChannelMaxIdleTimeSeconds", 0, INT_MAX),
+    ("frameMaxLength", 1024, INT_MAX),
+    ("ioThreads", 0, 1024),
+    ("maxConnections", 1, INT_MAX),
+    ("maxInFlightPerConnection", 1, INT_MAX),
+    ("maxWriteBacklogBytes", 0, INT_MAX),
+    ("frameReadTimeoutMillis", 0, INT_MAX),
+    ("routeSnapshotIntervalSeconds", 1, INT_MAX),
+];
+
+/// Text keys that take one of a few words (compared without case).
+const CHOICES: [(&str, &[&str]); 4] = [
+    ("logFormat", &["human", "json"]),
+    ("serializeType", &["REQUEST", "JSON", "ROCKETMQ"]),
+    ("tlsServerMode", &["disabled", "permissive", "enforcing"]),
+    ("tlsServerNeedClientAuth", &["none", "optional", "require"]),
+];
+
+/// The value `raw` gives `key`, whose current value is `current`, or what the key takes.
+fn convert(key: &str, current: &serde_json::Value, raw: &str) -> Result<serde_json::Value, String> {
+    match current {
+        serde_json::Value::Bool(_) => {
+            if raw.eq_ignore_ascii_case("true") {
+                Ok(true.into())
+            } else if raw.eq_ignore_ascii_case("false") {
+                Ok(false.into())
+            } else {
+                Err("true or false".into())
+            }
+        }
+        serde_json::Value::Number(_) => {
+            let range = INTEGER_RANGES.iter().find(|(k, _, _)| *k == key);
+            let n = raw.parse::<i64>().ok();
+            match (n, range) {
+                (Some(n), None) => Ok(n.into()),
+                (Some(n), Some((_, min, max))) if (*min..=*max).contains(&n) => Ok(n.into()),
+                (_, None) => Err("an integer".into()),
+                (_, Some((_, min, max))) if *max == INT_MAX => {
+                    Err(format!("an integer of at least {min}"))
+                }
+                (_, Some((_, min, max))) => Err(format!("an integer from {min} to {max}")),
+            }
+        }
+        _ => {
+            if let Some((_, words)) = CHOICES.iter().find(|(k, _)| *k == key) {
+                if !words.iter().any(|w| w.eq_ignore_ascii_case(raw)) {
+                    return Err(format!("one of {}", words.join(", ")));
+                }
+            }
+            if key == "bindAddress" && raw.parse::<IpAddr>().is_err() {
+                return Err("an IP address".into());
+            }
+            Ok(serde_json::Value::String(raw.to_owned()))
+        }
+    }
 }
 
 impl NamesrvConfig {
@@ -284,9 +369,10 @@ impl NamesrvConfig {
         )
     }
 
-    /// Applies properties the way Java's setter matching does: values converted to the
-    /// key's type (booleans true only for a case-insensitive "true", numbers parsed, text
-    /// trimmed), unparsable numbers ignored, unknown keys reported.
+    /// Applies properties by Java key: each value (trimmed) converted to the key's type and
+    /// checked against what the key takes (booleans are `true` or `false` in any case,
+    /// integers within the key's range, some texts one of a few words). A value that does
+    /// not fit is reported and its key keeps its previous value; unknown keys are reported.
     pub fn apply_properties<'a>(
         &mut self,
         properties: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -301,16 +387,13 @@ impl NamesrvConfig {
                 applied.unknown.push(key.to_owned());
                 continue;
             };
-            let parsed = match slot {
-                serde_json::Value::Bool(_) => {
-                    Some(serde_json::Value::Bool(raw.eq_ignore_ascii_case("true")))
-                }
-                serde_json::Value::Number(_) => raw.parse::<i64>().ok().map(Into::into),
-                _ => Some(serde_json::Value::String(raw.to_owned())),
-            };
-            match parsed {
-                Some(v) => *slot = v,
-                None => applied.rejected.push((key.to_owned(), raw.to_owned())),
+            match convert(key, slot, raw) {
+                Ok(v) => *slot = v,
+                Err(expected) => applied.rejected.push(InvalidValue {
+                    key: key.to_owned(),
+                    value: raw.to_owned(),
+                    expected,
+                }),
             }
         }
         if let Ok(updated) = serde_json::from_value(serde_json::Value::Object(map)) {
@@ -356,23 +439,107 @@ mod tests {
     }
 
     #[test]
-    fn properties_apply_with_java_conversions() {
+    fn properties_apply_converted_to_the_keys_types() {
         let mut config = NamesrvConfig::default();
         let applied = config.apply_properties([
             ("listenPort", " 19876 "),
             ("enableTopicList", "TRUE"),
-            ("orderMessageEnable", "yes"),
+            ("enableAllTopicList", "False"),
             ("supportActingMaster", "true"),
-            ("scanNotActiveBrokerInterval", "soon"),
+            ("logFormat", "JSON"),
+            ("bindAddress", "::1"),
+            ("serverWorkerThreads", "-3"),
             ("brokerIP1", "127.0.0.1"),
         ]);
         assert_eq!(config.listen_port, 19876);
         assert!(config.enable_topic_list);
-        assert!(!config.order_message_enable, "only 'true' is true");
+        assert!(!config.enable_all_topic_list);
         assert!(config.support_acting_master);
-        assert_eq!(config.scan_not_active_broker_interval, 5000);
+        assert_eq!(config.log_format, "JSON");
+        assert_eq!(config.bind_address, "::1");
+        assert_eq!(
+            config.server_worker_threads, -3,
+            "no effect here: any integer"
+        );
         assert_eq!(applied.unknown, vec!["brokerIP1".to_string()]);
-        assert_eq!(applied.rejected.len(), 1);
+        assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
+    }
+
+    #[test]
+    fn values_that_do_not_fit_their_key_are_refused_naming_what_it_takes() {
+        let cases = [
+            ("listenPort", "abc", "an integer from 0 to 65535"),
+            ("listenPort", "70000", "an integer from 0 to 65535"),
+            ("enableTopicList", "yes", "true or false"),
+            ("orderMessageEnable", "1", "true or false"),
+            ("enableAllTopicList", "", "true or false"),
+            (
+                "scanNotActiveBrokerInterval",
+                "-5000",
+                "an integer of at least 100",
+            ),
+            ("waitSecondsForService", "-1", "an integer of at least 0"),
+            (
+                "routeSnapshotIntervalSeconds",
+                "0",
+                "an integer of at least 1",
+            ),
+            (
+                "serverChannelMaxIdleTimeSeconds",
+                "1.5",
+                "an integer of at least 0",
+            ),
+            ("httpPort", "-2", "an integer from -1 to 65535"),
+            ("frameMaxLength", "100", "an integer of at least 1024"),
+            ("maxInFlightPerConnection", "0", "an integer of at least 1"),
+            ("serverWorkerThreads", "eight", "an integer"),
+            ("logFormat", "xml", "one of human, json"),
+            ("serializeType", "XML", "one of REQUEST, JSON, ROCKETMQ"),
+            (
+                "tlsServerMode",
+                "on",
+                "one of disabled, permissive, enforcing",
+            ),
+            ("bindAddress", "localhost", "an IP address"),
+        ];
+        for (key, value, expected) in cases {
+            let mut config = NamesrvConfig::default();
+            let applied = config.apply_properties([(key, value)]);
+            assert_eq!(
+                applied.rejected,
+                vec![InvalidValue {
+                    key: key.into(),
+                    value: value.into(),
+                    expected: expected.into()
+                }],
+                "{key}={value}"
+            );
+            assert_eq!(config, NamesrvConfig::default(), "{key} keeps its value");
+        }
+        let error = InvalidValue {
+            key: "listenPort".into(),
+            value: "abc".into(),
+            expected: "an integer from 0 to 65535".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "listenPort: 'abc' is not an integer from 0 to 65535"
+        );
+    }
+
+    #[test]
+    fn every_default_fits_its_key() {
+        let defaults = NamesrvConfig::default().to_properties();
+        let mut config = NamesrvConfig::default();
+        let applied =
+            config.apply_properties(defaults.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert!(applied.rejected.is_empty(), "{:?}", applied.rejected);
+        for (key, _, _) in INTEGER_RANGES {
+            assert!(NamesrvConfig::is_known_key(key), "{key}");
+        }
+        for (key, _) in CHOICES {
+            assert!(NamesrvConfig::is_known_key(key), "{key}");
+        }
     }
 
     #[test]

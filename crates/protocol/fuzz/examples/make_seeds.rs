@@ -192,4 +192,12 @@ fn vector_bodies(seeds: &Path) {
     write(&seeds.join("kv_file"), "kvconfig.json", kv);
     let props = b"# comment\nlistenPort=9876\nkvConfigPath=/root/namesrv/kvConfig.json\nkey\\\n  continued = v\\u0041\n";
     write(&seeds.join("properties"), "props.txt", props);
+    // Java ends a line at a lone `\r` too, and joins continuations across any line end.
+    let line_ends =
+        b"enableTopicList=true\rkvConfigPath=/x\r\n# comment \\\r\nlist=a,\\\r  b\\\n\tc\r\n";
+    write(
+        &seeds.join("properties"),
+        "lone-cr-and-continuations.properties",
+        line_ends,
+    );
 }

@@ -12,7 +12,10 @@ mod route;
 mod tables;
 
 pub use json::{JsonBody, JsonDialect, JsonWriter};
-pub use properties::{parse_properties, write_properties};
+pub use properties::{
+    parse_properties, set_properties_in_text, try_parse_properties, write_properties,
+    PropertiesError,
+};
 pub use register::{
     body_crc32, check_body_crc32, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper,
     MAX_DECOMPRESSED_BODY,
