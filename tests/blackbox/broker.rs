@@ -166,6 +166,58 @@ fn query_data_version_reports_changes_and_the_stored_version() {
     assert_eq!(resp.ext("changed"), Some("true"));
 }
 
+/// A broker asking QUERY_DATA_VERSION counts as heard from (as with Java 5.x); a tool
+/// reading data versions with our `__READ_ONLY` key never does, so it cannot keep a
+/// silent broker routed.
+#[test]
+fn a_read_only_data_version_query_never_keeps_a_broker_alive() {
+    let server = InProcess::start(&["scanNotActiveBrokerInterval=200"]);
+    let register = |name: &str, addr: &str| {
+        let mut conn = server.client();
+        let reg = Broker::new("c", name, addr, 0).register(
+            &[("T-".to_owned() + name).as_str(), "X"]
+                .map(|t| (t, 1, 6))
+                .as_slice(),
+            1,
+        );
+        assert_eq!(
+            conn.call(with_ext(reg, "heartbeatTimeoutMillis", Some("1500")))
+                .code,
+            0
+        );
+        conn
+    };
+    let query = |name: &str, addr: &str, read_only: bool| {
+        let mut fields = vec![
+            ("brokerName", name),
+            ("brokerAddr", addr),
+            ("clusterName", "c"),
+            ("brokerId", "0"),
+        ];
+        if read_only {
+            fields.push(("__READ_ONLY", "true"));
+        }
+        request(322, &fields)
+    };
+    let _asking = register("asking", "127.0.0.1:10001");
+    let _watched = register("watched", "127.0.0.1:10002");
+    let mut tool = server.client();
+    let mut c = server.client();
+    let started = std::time::Instant::now();
+    let watched_gone = eventually(Duration::from_secs(15), || {
+        assert_eq!(tool.call(query("asking", "127.0.0.1:10001", false)).code, 0);
+        assert_eq!(tool.call(query("watched", "127.0.0.1:10002", true)).code, 0);
+        std::thread::sleep(Duration::from_millis(100));
+        route_of(&mut c, "T-watched") == Err(17)
+    });
+    assert!(watched_gone, "read-only queries kept the broker alive");
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert!(
+        route_of(&mut c, "T-asking").is_ok(),
+        "the broker's own queries keep it alive"
+    );
+}
+
 #[test]
 fn unregister_removes_the_broker_and_its_topics() {
     let server = InProcess::start(&[]);

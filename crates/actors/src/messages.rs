@@ -107,6 +107,9 @@ pub struct UnregisterBroker(pub BrokerUnregistration);
 pub struct QueryDataVersion {
     pub key: BrokerAddrKey,
     pub version: Option<DataVersion>,
+    /// Asked by the broker itself (Java 5.x counts that as hearing from it), or only read
+    /// by a tool, which must never change liveness.
+    pub refreshes_liveness: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

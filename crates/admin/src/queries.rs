@@ -210,6 +210,7 @@ pub fn data_version(
         broker_addr: broker_addr.to_owned(),
         cluster_name: cluster.to_owned(),
         broker_id,
+        read_only: Some(true),
     };
     let probe = DataVersion {
         state_version: -1,

@@ -356,7 +356,9 @@ impl Handler<QueryDataVersion> for RouteActor {
         let (changed, stored) = self
             .table
             .query_data_version(&msg.key, msg.version.as_ref());
-        self.liveness.do_send(BrokerHeartbeat(msg.key));
+        if msg.refreshes_liveness {
+            self.liveness.do_send(BrokerHeartbeat(msg.key));
+        }
         MessageResult(DataVersionReply {
             changed,
             stored: stored.map(|v| Bytes::from(v.to_json(JsonDialect::Fastjson))),

@@ -51,6 +51,10 @@ crate::command_header! {
         pub broker_addr: String = "brokerAddr",
         pub cluster_name: String = "clusterName",
         pub broker_id: i64 = "brokerId",
+        /// Ours, not Java's: `true` asks without counting as the broker being heard from, so
+        /// a monitoring tool reading data versions never keeps a silent broker alive. Java
+        /// name servers ignore the key (and refresh the broker).
+        pub read_only: Option<bool> = "__READ_ONLY",
     }
 }
 
@@ -291,6 +295,7 @@ mod tests {
             broker_addr: "10.0.0.1:10911".into(),
             cluster_name: "DefaultCluster".into(),
             broker_id: 2,
+            read_only: None,
         };
         assert_round_trip(&header, IDENTITY);
         assert_eq!(

@@ -124,6 +124,7 @@ pub async fn query_data_version(request: &RemotingCommand, cx: &RequestContext) 
                 broker_addr: header.broker_addr,
             },
             version,
+            refreshes_liveness: header.read_only != Some(true),
         })
         .await?;
     let response = success(request).with_ext_fields(
