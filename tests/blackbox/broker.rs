@@ -174,12 +174,8 @@ fn a_read_only_data_version_query_never_keeps_a_broker_alive() {
     let server = InProcess::start(&["scanNotActiveBrokerInterval=200"]);
     let register = |name: &str, addr: &str| {
         let mut conn = server.client();
-        let reg = Broker::new("c", name, addr, 0).register(
-            &[("T-".to_owned() + name).as_str(), "X"]
-                .map(|t| (t, 1, 6))
-                .as_slice(),
-            1,
-        );
+        let own = format!("T-{name}");
+        let reg = Broker::new("c", name, addr, 0).register(&[(own.as_str(), 1, 6), ("X", 1, 6)], 1);
         assert_eq!(
             conn.call(with_ext(reg, "heartbeatTimeoutMillis", Some("1500")))
                 .code,
