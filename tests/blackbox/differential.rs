@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,13 +14,18 @@ use common::java::{peers, start_broker_as};
 use common::{eventually, request, route_query, with_ext, Broker, Client, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody, KvTable, TopicList, TopicRouteData};
 use namesrv_protocol::RemotingCommand;
+use namesrv_test_support::{reserve_port, Reservation};
 
-struct JavaNamesrv(Child);
+/// The Java name server, killed when dropped; its port stays reserved until then.
+struct JavaNamesrv {
+    child: Child,
+    _port: Reservation,
+}
 
 impl Drop for JavaNamesrv {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -42,11 +46,8 @@ fn start_java_line(dir: &std::path::Path, line: &str) -> (JavaNamesrv, String) {
         build.status.success(),
         "peers build (Java 17 + Maven needed)"
     );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let reservation = reserve_port().expect("a port for the Java name server");
+    let port = reservation.port();
     let child = Command::new("bash")
         .env("ROCKETMQ_LINE", line)
         .arg(&script)
@@ -57,7 +58,10 @@ fn start_java_line(dir: &std::path::Path, line: &str) -> (JavaNamesrv, String) {
         .spawn()
         .unwrap();
     let addr = format!("127.0.0.1:{port}");
-    let java = JavaNamesrv(child);
+    let java = JavaNamesrv {
+        child,
+        _port: reservation,
+    };
     assert!(
         eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
             &addr

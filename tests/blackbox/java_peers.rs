@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use common::java::{peers, peers_script, start_broker_as, BrokerProcess};
 use common::{eventually, request, route_of, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody};
+use namesrv_test_support::{reserve_port, Reservation};
 
 const CLUSTER: &str = "AcceptanceCluster";
 const BROKER: &str = "broker-acceptance";
@@ -131,7 +132,14 @@ fn broker_producer_consumer(line: &str) {
 fn three_replicas_a_producer_keeps_sending_while_two_die_and_they_converge_when_back() {
     let build = peers("5", &["build"]);
     assert!(build.status.success());
-    let mut replicas: Vec<Option<Server>> = (0..3).map(|_| Some(Server::start(&[]))).collect();
+    // Reserved for the whole test: the two killed replicas come back on their old ports.
+    let ports: Vec<Reservation> = (0..3)
+        .map(|_| reserve_port().expect("a replica port"))
+        .collect();
+    let mut replicas: Vec<Option<Server>> = ports
+        .iter()
+        .map(|p| Some(Server::start(&[&format!("listenPort={}", p.port())])))
+        .collect();
     let addrs: Vec<String> = replicas
         .iter()
         .map(|r| r.as_ref().unwrap().addr.clone())

@@ -12,6 +12,7 @@ use namesrv_protocol::body::{
 };
 use namesrv_protocol::headers::{CommandHeader, RegisterBrokerRequestHeader};
 use namesrv_protocol::RemotingCommand;
+use namesrv_test_support::{reserve_port, Reservation};
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
@@ -314,8 +315,10 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
     let same = admin(&["-n", &format!("{};{}", r1.addr, r1.addr), "diff"]);
     assert_eq!(same.status.code(), Some(0));
 
-    // A dead replica: fan-out still answers for the live one and exits 2.
-    let dead = format!("127.0.0.1:{}", free_port());
+    // A dead replica: fan-out still answers for the live one and exits 2. Reserved, so no
+    // other test starts a server there meanwhile.
+    let dead_port = reserve_port().expect("a port nobody listens on");
+    let dead = dead_port.addr();
     let out = admin(&[
         "-n",
         &format!("{};{dead}", r1.addr),
@@ -336,20 +339,16 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"));
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The Java name server, killed when dropped; its port stays reserved until then.
+struct Java {
+    child: Child,
+    _port: Reservation,
 }
-
-struct Java(Child);
 
 impl Drop for Java {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -363,16 +362,18 @@ fn works_against_the_java_name_server() {
         .unwrap();
     assert!(build.status.success(), "peers build (Java 17 + Maven)");
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _java = Java(
-        Command::new("bash")
+    let reservation = reserve_port().expect("a port for the Java name server");
+    let port = reservation.port();
+    let _java = Java {
+        child: Command::new("bash")
             .arg(&script)
             .args(["javansrv", dir.path().to_str().unwrap(), &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
-    );
+        _port: reservation,
+    };
     let addr = format!("127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(&addr).is_err() {

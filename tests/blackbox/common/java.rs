@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
-use super::free_broker_port;
+use namesrv_test_support::{reserve_broker_port, Reservation};
 
 pub fn peers_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
@@ -36,11 +36,13 @@ pub fn peers(line: &str, args: &[&str]) -> Output {
     out
 }
 
-/// A broker process, its remoting port and its directory; SIGKILLed when dropped.
+/// A broker process, its remoting port and its directory; SIGKILLed when dropped, and its
+/// three ports stay reserved until then.
 pub struct BrokerProcess {
     pub child: Child,
     pub port: u16,
     pub dir: PathBuf,
+    _ports: Reservation,
 }
 
 impl BrokerProcess {
@@ -94,7 +96,8 @@ pub fn start_broker_as(
     extra_conf: &str,
 ) -> BrokerProcess {
     std::fs::create_dir_all(dir).unwrap();
-    let port = free_broker_port();
+    let ports = reserve_broker_port().expect("a broker port triple");
+    let port = ports.port();
     let log = std::fs::File::create(dir.join("broker.out")).unwrap();
     let child = Command::new("bash")
         .env("ROCKETMQ_LINE", line)
@@ -118,5 +121,6 @@ pub fn start_broker_as(
         child,
         port,
         dir: dir.to_path_buf(),
+        _ports: ports,
     }
 }

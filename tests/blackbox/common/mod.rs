@@ -442,23 +442,3 @@ pub fn with_ext(mut cmd: RemotingCommand, key: &str, value: Option<&str>) -> Rem
     cmd.ext_fields = Some(fields);
     cmd
 }
-
-/// A port p with p-2 (a broker's fast port), p and p+1 (HA) free on loopback, for the real
-/// Java brokers the acceptance tests start.
-pub fn free_broker_port() -> u16 {
-    for _ in 0..200 {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = l.local_addr().unwrap().port();
-        drop(l);
-        if !(2048..60000).contains(&p) {
-            continue;
-        }
-        if [p - 2, p, p + 1]
-            .iter()
-            .all(|q| std::net::TcpListener::bind(("127.0.0.1", *q)).is_ok())
-        {
-            return p;
-        }
-    }
-    panic!("no free port triple");
-}
