@@ -16,8 +16,8 @@
 #
 # Downloads and builds are cached under ~/.cache/namesrv-interop (venvs, the rocketmq-rust
 # broker) and target/interop-rust (the Rust client); a fresh machine builds them (~15 min).
-# The Java broker/client/mqadmin scenarios run in `cargo test` (tests/blackbox/java_peers.rs,
-# differential.rs, tls.rs, auth.rs).
+# The Java broker/client/mqadmin scenarios run in tests/run.sh (tests/acceptance/java_peers.rs,
+# differential.rs; tests/blackbox/tls.rs, auth.rs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
