@@ -117,11 +117,11 @@ fn oneway_requests_are_processed_but_never_answered() {
 fn a_binary_header_request_is_answered_in_binary_and_json_in_json() {
     let server = Server::start(&[]);
     let mut c = server.client();
-    c.encoding = SerializeType::RocketMq;
+    c.set_encoding(SerializeType::RocketMq);
     let resp = c.call(route_query("t"));
     assert_eq!(resp.serialize_type, SerializeType::RocketMq);
     assert_eq!(resp.code, 17);
-    c.encoding = SerializeType::Json;
+    c.set_encoding(SerializeType::Json);
     assert_eq!(c.call(route_query("t")).serialize_type, SerializeType::Json);
 }
 
@@ -129,7 +129,7 @@ fn a_binary_header_request_is_answered_in_binary_and_json_in_json() {
 fn json_replies_can_be_forced_like_java() {
     let server = Server::start(&["serializeType=JSON"]);
     let mut c = server.client();
-    c.encoding = SerializeType::RocketMq;
+    c.set_encoding(SerializeType::RocketMq);
     assert_eq!(c.call(route_query("t")).serialize_type, SerializeType::Json);
 }
 
@@ -186,7 +186,7 @@ fn connections_past_the_limit_are_closed_and_the_rest_keep_working() {
     assert!(common::eventually(Duration::from_secs(5), || {
         let mut again = server.client();
         again
-            .stream
+            .stream()
             .set_read_timeout(Some(Duration::from_millis(500)))
             .unwrap();
         let opaque = again.send(route_query("t"));
@@ -284,7 +284,7 @@ fn a_peer_that_never_reads_its_answers_is_closed_not_buffered() {
     // hold, the answers would pile up in the server. Bounded: 400 batches (~60 MB of
     // answers) or 30 s.
     stuck
-        .stream
+        .stream()
         .set_write_timeout(Some(Duration::from_secs(5)))
         .unwrap();
     let started = std::time::Instant::now();

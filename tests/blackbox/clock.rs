@@ -2,7 +2,7 @@
 //! brokers. Java's name server compares `System.currentTimeMillis()` stamps, so a forward
 //! step expires every broker at its next scan; ours measures liveness on the monotonic clock.
 //!
-//! The server runs under libfaketime (Debian package `faketime`, installed by `.ci/run`) with
+//! The server runs under libfaketime (Debian package `faketime`, installed by `tests/run.sh`) with
 //! only the wall clock faked (`DONT_FAKE_MONOTONIC=1`) and its offset read from a file on
 //! every call, so the test can step the server's wall clock while it runs. The server's own
 //! JSON log timestamps prove the steps took effect.
@@ -82,7 +82,7 @@ fn poke_log(server: &Server) {
 fn wall_clock_steps_forward_and_back_do_not_expire_a_heartbeating_broker() {
     assert!(
         Path::new(LIBFAKETIME).exists(),
-        "{LIBFAKETIME} missing: install Debian's `faketime` package (.ci/run does)"
+        "{LIBFAKETIME} missing: install Debian's `faketime` package (tests/run.sh does)"
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let offset_file = dir.path().join("faketime-offset");

@@ -370,7 +370,7 @@ fn rocketmq_serialize_type_ranks_as_environment_and_what_is_shown_is_in_effect()
     let startup = server.startup_log.last().cloned().unwrap_or_default();
     assert!(startup.contains("serializeType=JSON"), "{startup}");
     let mut c = server.client();
-    c.encoding = namesrv_protocol::SerializeType::RocketMq;
+    c.set_encoding(namesrv_protocol::SerializeType::RocketMq);
     let resp = c.call(request(319, &[]));
     assert_eq!(resp.serialize_type, namesrv_protocol::SerializeType::Json);
     let text = String::from_utf8(resp.body.to_vec()).unwrap();

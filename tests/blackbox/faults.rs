@@ -164,7 +164,7 @@ fn a_connection_flood_past_the_limit_leaves_established_clients_served() {
     // Once the flood is gone, slots are free again.
     assert!(eventually(Duration::from_secs(5), || {
         let mut c = server.client();
-        c.stream
+        c.stream()
             .set_read_timeout(Some(Duration::from_millis(500)))
             .unwrap();
         let opaque = c.send(route_query("t"));

@@ -66,7 +66,7 @@ fn metrics_count_requests_responses_brokers_and_cache_hits() {
     assert_eq!(c.call(route_query("missing")).code, 17);
     assert_eq!(c.call(request(99999, &[])).code, 3);
     let mut binary = server.client();
-    binary.encoding = namesrv_protocol::SerializeType::RocketMq;
+    binary.set_encoding(namesrv_protocol::SerializeType::RocketMq);
     assert_eq!(binary.call(route_query("A")).code, 0);
 
     let (status, body) = get(&http, "/metrics");

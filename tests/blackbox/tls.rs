@@ -322,7 +322,8 @@ fn java_mqadmin_and_a_java_broker_with_tls_enabled_work_against_an_enforcing_ser
 
     // A 5.5.0 broker registering over TLS.
     let broker_dir = tempfile::tempdir().unwrap();
-    let port = common::free_broker_port();
+    let ports = namesrv_test_support::reserve_broker_port().expect("a broker port triple");
+    let port = ports.port();
     let broker_log = broker_dir.path().join("broker-stdout.log");
     let mut broker = Command::new("bash")
         .env("JAVA_EXTRA_OPTS", tls_jvm)

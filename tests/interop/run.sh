@@ -16,8 +16,8 @@
 #
 # Downloads and builds are cached under ~/.cache/namesrv-interop (venvs, the rocketmq-rust
 # broker) and target/interop-rust (the Rust client); a fresh machine builds them (~15 min).
-# The Java broker/client/mqadmin scenarios run in `cargo test` (tests/blackbox/java_peers.rs,
-# differential.rs, tls.rs, auth.rs).
+# The Java broker/client/mqadmin scenarios run in tests/run.sh (tests/acceptance/java_peers.rs,
+# differential.rs; tests/blackbox/tls.rs, auth.rs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -31,32 +31,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
   for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
   return 1
 }
-# A port p with p-2 (fast port), p and p+1 (HA) free: what a broker listens on.
-broker_port() {
-  python3 - <<'PY'
-import socket
-for _ in range(200):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
-    if not 2048 <= p < 60000:
-        continue
-    held = []
-    try:
-        for q in (p - 2, p, p + 1):
-            t = socket.socket(); t.bind(("127.0.0.1", q)); held.append(t)
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        for t in held:
-            t.close()
-PY
-}
+# Ports for the peers below, reserved for this script's life (outside the ephemeral range).
+source tests/ports.sh
 
 all_peers=(go cpp1 cpp2 ons rust-json rust-rocketmq rust-broker)
 if [ "$#" -gt 0 ]; then selected=("$@"); else selected=("${all_peers[@]}"); fi
@@ -68,8 +48,8 @@ tests/acceptance/peers.sh build >"$work/peers-build.log" 2>&1 \
 admin() { target/debug/namesrv-admin -n "$ns" "$@"; }
 mqadmin() { tests/acceptance/peers.sh mqadmin "$@" -n "$ns" >>"$work/mqadmin.log" 2>&1; }
 
-ns_port="$(free_port)"
-http_port="$(free_port)"
+reserve_port ns_port
+reserve_port http_port
 target/debug/namesrv -o listenPort="$ns_port" -o bindAddress=127.0.0.1 -o httpPort="$http_port" \
   -o scanNotActiveBrokerInterval=1000 \
   -o kvConfigPath="$work/kv.json" -o configStorePath="$work/namesrv.properties" >"$work/namesrv.log" 2>&1 &
@@ -82,7 +62,7 @@ binary_requests() {
     | awk '/^namesrv_requests_by_header_encoding_total\{encoding="rocketmq"\}/ {print $2}'
 }
 
-jbroker_port="$(broker_port)"
+reserve_broker_port jbroker_port
 BROKER_EXTRA_CONF="registerNameServerPeriod=10000" \
   tests/acceptance/peers.sh broker "$ns" "$work/broker" "$jbroker_port" InteropCluster broker-interop >"$work/broker.log" 2>&1 &
 pids+=($!)
@@ -177,7 +157,8 @@ if wanted rust-json || wanted rust-rocketmq; then
 fi
 
 if wanted rust-broker; then
-  run_peer rust-broker tests/interop/rust_broker.sh "$ns" "$work/rust-broker" "$cache" "$(broker_port)"
+  reserve_broker_port rbroker_port
+  run_peer rust-broker tests/interop/rust_broker.sh "$ns" "$work/rust-broker" "$cache" "$rbroker_port"
 fi
 
 # Every peer's groups and the Java broker must still be known (no peer broke the registry).

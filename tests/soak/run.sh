@@ -8,7 +8,8 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 cargo build --release -q -p namesrv
 work="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+source tests/ports.sh
+reserve_port port
 target/release/namesrv -o bindAddress=127.0.0.1 -o listenPort="$port" \
   -o kvConfigPath="$work/kvConfig.json" -o configStorePath="$work/namesrv.properties" \
   -o scanNotActiveBrokerInterval=1000 >"$work/namesrv.log" 2>&1 &

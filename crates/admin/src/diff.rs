@@ -9,8 +9,8 @@ use std::time::Duration;
 use namesrv_protocol::body::{ClusterInfo, DataVersion, TopicRouteData};
 use serde_json::{json, Value};
 
-use crate::client::Client;
 use crate::{queries, AdminError};
+use namesrv_client::Client;
 
 /// What one replica knows, normalised so equal state compares equal.
 #[derive(Debug, Default)]

@@ -5,7 +5,6 @@
 //! `host:port;host:port` list. Exit codes: 0 done, 1 a replica refused or answered nonsense,
 //! 2 a replica could not be reached, 3 `diff` found replicas disagreeing.
 
-mod client;
 mod diff;
 mod freshness;
 mod output;
@@ -18,7 +17,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser, Subcommand};
 use serde_json::{json, Value};
 
-use client::Client;
+use namesrv_client::{Client, ClientError};
 
 #[derive(Parser)]
 #[command(
@@ -139,6 +138,15 @@ pub enum AdminError {
     Usage(String),
 }
 
+impl From<ClientError> for AdminError {
+    fn from(e: ClientError) -> Self {
+        AdminError::Unreachable {
+            addr: e.addr,
+            why: e.kind.to_string(),
+        }
+    }
+}
+
 impl AdminError {
     fn exit_code(&self) -> i32 {
         match self {
@@ -196,7 +204,7 @@ fn run(cli: &Cli, replicas: &[String], timeout: Duration) -> Result<i32, AdminEr
         // The first reachable replica answers, as clients fail over.
         let mut last = None;
         for (i, addr) in replicas.iter().enumerate() {
-            match Client::connect(addr, timeout) {
+            match Client::connect(addr, timeout).map_err(AdminError::from) {
                 Ok(mut c) => {
                     let (value, text) = one(&cli.command, &mut c, http.get(i), timeout)?;
                     output::print(cli.json, &value, &text);
@@ -215,6 +223,7 @@ fn run(cli: &Cli, replicas: &[String], timeout: Duration) -> Result<i32, AdminEr
     let mut worst = 0;
     for (i, addr) in replicas.iter().enumerate() {
         let result = Client::connect(addr, timeout)
+            .map_err(AdminError::from)
             .and_then(|mut c| one(&cli.command, &mut c, http.get(i), timeout));
         match result {
             Ok((value, t)) => {

@@ -15,8 +15,8 @@ use namesrv_protocol::headers::{
 };
 use namesrv_protocol::RemotingCommand;
 
-use crate::client::Client;
 use crate::AdminError;
+use namesrv_client::Client;
 
 const SUCCESS: i32 = 0;
 const TOPIC_NOT_EXIST: i32 = 17;
@@ -32,7 +32,7 @@ fn ask(
     if let Some(body) = body {
         request = request.with_body(body);
     }
-    c.call(request)
+    Ok(c.call(request)?)
 }
 
 fn refused(c: &Client, answer: &RemotingCommand) -> AdminError {

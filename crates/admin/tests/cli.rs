@@ -6,12 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use namesrv_protocol::body::{
-    body_crc32, DataVersion, JsonBody, JsonDialect, RegisterBrokerBody, TopicConfig,
-    TopicConfigSerializeWrapper,
-};
-use namesrv_protocol::headers::{CommandHeader, RegisterBrokerRequestHeader};
-use namesrv_protocol::RemotingCommand;
+use namesrv_client::{with_ext, Client};
+use namesrv_test_support::{reserve_port, Reservation};
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
@@ -91,58 +87,20 @@ fn start_ours() -> Server {
 
 /// A broker registered over its own connection, held open (closing it unregisters it).
 struct Broker {
-    _connection: std::net::TcpStream,
+    _connection: Client,
 }
 
 fn register(addr: &str, name: &str, broker_addr: &str, topics: &[&str], counter: i64) -> Broker {
-    use std::io::{Read, Write};
-    let wrapper = TopicConfigSerializeWrapper {
-        topic_config_table: topics
-            .iter()
-            .map(|t| {
-                let config = TopicConfig {
-                    topic_name: Some(t.to_string()),
-                    read_queue_nums: 4,
-                    write_queue_nums: 4,
-                    ..TopicConfig::default()
-                };
-                (t.to_string(), config)
-            })
-            .collect(),
-        data_version: DataVersion {
-            state_version: 0,
-            timestamp: 1_700_000_000_000,
-            counter,
-        },
-        topic_queue_mapping_info_map: Default::default(),
-    };
-    let body = RegisterBrokerBody {
-        topic_config_serialize_wrapper: wrapper,
-        filter_server_list: vec![],
+    let topics: Vec<(&str, i32, i32)> = topics.iter().map(|t| (*t, 4, 6)).collect();
+    let request = namesrv_client::Broker::new("AdminCluster", name, broker_addr, 0)
+        .register(&topics, counter);
+    // Long enough that no broker expires while a test runs.
+    let request = with_ext(request, "heartbeatTimeoutMillis", Some("600000"));
+    let mut connection = Client::connect(addr, Duration::from_secs(10)).unwrap();
+    connection.call(request).unwrap();
+    Broker {
+        _connection: connection,
     }
-    .to_json(JsonDialect::Fastjson);
-    let header = RegisterBrokerRequestHeader {
-        broker_name: name.into(),
-        broker_addr: broker_addr.into(),
-        cluster_name: "AdminCluster".into(),
-        ha_server_addr: broker_addr.into(),
-        broker_id: 0,
-        heartbeat_timeout_millis: Some(600_000),
-        enable_acting_master: Some(false),
-        compressed: false,
-        body_crc32: body_crc32(&body) as i32,
-    };
-    let request = RemotingCommand::request(103, Some(header.to_ext()))
-        .with_body(body)
-        .with_opaque(1);
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.write_all(&namesrv_protocol::frame::encode_frame(&request).unwrap())
-        .unwrap();
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len).unwrap();
-    let mut rest = vec![0u8; u32::from_be_bytes(len) as usize];
-    s.read_exact(&mut rest).unwrap();
-    Broker { _connection: s }
 }
 
 fn admin(args: &[&str]) -> Output {
@@ -314,8 +272,10 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
     let same = admin(&["-n", &format!("{};{}", r1.addr, r1.addr), "diff"]);
     assert_eq!(same.status.code(), Some(0));
 
-    // A dead replica: fan-out still answers for the live one and exits 2.
-    let dead = format!("127.0.0.1:{}", free_port());
+    // A dead replica: fan-out still answers for the live one and exits 2. Reserved, so no
+    // other test starts a server there meanwhile.
+    let dead_port = reserve_port().expect("a port nobody listens on");
+    let dead = dead_port.addr();
     let out = admin(&[
         "-n",
         &format!("{};{dead}", r1.addr),
@@ -336,20 +296,16 @@ fn replicas_fan_out_and_diff_shows_where_they_disagree() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unreachable"));
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The Java name server, killed when dropped; its port stays reserved until then.
+struct Java {
+    child: Child,
+    _port: Reservation,
 }
-
-struct Java(Child);
 
 impl Drop for Java {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -363,16 +319,18 @@ fn works_against_the_java_name_server() {
         .unwrap();
     assert!(build.status.success(), "peers build (Java 17 + Maven)");
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let _java = Java(
-        Command::new("bash")
+    let reservation = reserve_port().expect("a port for the Java name server");
+    let port = reservation.port();
+    let _java = Java {
+        child: Command::new("bash")
             .arg(&script)
             .args(["javansrv", dir.path().to_str().unwrap(), &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
-    );
+        _port: reservation,
+    };
     let addr = format!("127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(&addr).is_err() {

@@ -4,25 +4,24 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-struct Killed(Child);
+use namesrv_test_support::{reserve_port, Reservation};
+
+/// A null server, killed when dropped; its port stays reserved until then.
+struct Killed {
+    child: Child,
+    _port: Reservation,
+}
 
 impl Drop for Killed {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn null_server() -> (Killed, String) {
-    let addr = format!("127.0.0.1:{}", free_port());
+    let port = reserve_port().expect("a port for the null server");
+    let addr = port.addr();
     let child = Command::new(env!("CARGO_BIN_EXE_namesrv-bench"))
         .args(["null-server", "--listen", &addr])
         .stderr(Stdio::null())
@@ -33,7 +32,7 @@ fn null_server() -> (Killed, String) {
         assert!(std::time::Instant::now() < deadline, "null server listens");
         std::thread::sleep(Duration::from_millis(20));
     }
-    (Killed(child), addr)
+    (Killed { child, _port: port }, addr)
 }
 
 fn load(addr: &str, extra: &[&str]) -> serde_json::Value {
@@ -91,7 +90,8 @@ fn open_loop_sends_at_the_offered_rate() {
 
 #[test]
 fn an_unreachable_server_is_a_clear_error() {
-    let addr = format!("127.0.0.1:{}", free_port());
+    let port = reserve_port().expect("a port nobody listens on");
+    let addr = port.addr();
     let out = Command::new(env!("CARGO_BIN_EXE_namesrv-bench"))
         .args(["load", "--addr", &addr, "--duration", "1"])
         .output()

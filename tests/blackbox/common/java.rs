@@ -1,11 +1,16 @@
 //! Real Apache RocketMQ peers from Maven Central (`tests/acceptance/peers.sh`): brokers of
-//! either line, the Java client programs and `mqadmin`, for the acceptance and differential
-//! tests. Needs Java 17 and Maven; downloads are cached in ~/.m2.
+//! either line, the Java name server, the Java client programs and `mqadmin`, for the
+//! acceptance and differential tests. Needs Java 17 and Maven; downloads are cached in ~/.m2.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
 
-use super::free_broker_port;
+use namesrv_test_support::{reserve_broker_port, reserve_port, Reservation};
+
+use super::eventually;
 
 pub fn peers_script() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh")
@@ -36,11 +41,76 @@ pub fn peers(line: &str, args: &[&str]) -> Output {
     out
 }
 
-/// A broker process, its remoting port and its directory; SIGKILLed when dropped.
+/// Builds line `line`'s peers (`peers.sh build`) the first time this test process needs
+/// them. Tests run in parallel threads: the others wait for that one build instead of
+/// running Maven in the same directory at once, and a test starting a peer of the other
+/// line needs no test of that line to have run before it.
+pub fn ensure_built(line: &str) {
+    static BUILT: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if built.contains(line) {
+        return;
+    }
+    let build = peers(line, &["build"]);
+    assert!(
+        build.status.success(),
+        "peers build of line {line} (Java 17 + Maven needed)"
+    );
+    built.insert(line.to_owned());
+}
+
+/// The Java name server, SIGKILLed when dropped; its port stays reserved until then.
+pub struct JavaNamesrv {
+    child: Child,
+    pub addr: String,
+    _port: Reservation,
+}
+
+impl Drop for JavaNamesrv {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the Java name server of RocketMQ line `line` ("5": 5.5.0, "4": 4.9.7) on a
+/// reserved loopback port, its files under `dir`, and waits until it listens.
+pub fn start_java_namesrv(line: &str, dir: &Path) -> JavaNamesrv {
+    ensure_built(line);
+    let port = reserve_port().expect("a port for the Java name server");
+    let child = Command::new("bash")
+        .env("ROCKETMQ_LINE", line)
+        .arg(peers_script())
+        .args(["javansrv", dir.to_str().unwrap(), &port.port().to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let java = JavaNamesrv {
+        child,
+        addr: port.addr(),
+        _port: port,
+    };
+    assert!(
+        eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
+            &java.addr
+        )
+        .is_ok()),
+        "the Java name server listens"
+    );
+    java
+}
+
+/// A broker process, its remoting port and its directory; SIGKILLed when dropped, and its
+/// three ports stay reserved until then.
 pub struct BrokerProcess {
     pub child: Child,
     pub port: u16,
     pub dir: PathBuf,
+    _ports: Reservation,
 }
 
 impl BrokerProcess {
@@ -87,14 +157,16 @@ impl Drop for BrokerProcess {
 pub fn start_broker_as(
     line: &str,
     namesrv: &str,
-    dir: &std::path::Path,
+    dir: &Path,
     cluster: &str,
     name: &str,
     id: u32,
     extra_conf: &str,
 ) -> BrokerProcess {
+    ensure_built(line);
     std::fs::create_dir_all(dir).unwrap();
-    let port = free_broker_port();
+    let ports = reserve_broker_port().expect("a broker port triple");
+    let port = ports.port();
     let log = std::fs::File::create(dir.join("broker.out")).unwrap();
     let child = Command::new("bash")
         .env("ROCKETMQ_LINE", line)
@@ -118,5 +190,6 @@ pub fn start_broker_as(
         child,
         port,
         dir: dir.to_path_buf(),
+        _ports: ports,
     }
 }

@@ -1,5 +1,5 @@
-//! Shared fixtures of the black-box tests: the real `namesrv` binary on a loopback port, and
-//! a minimal blocking client speaking the remoting protocol through our codec.
+//! Shared fixtures of the black-box and acceptance tests: the real `namesrv` binary on a
+//! loopback port, and the shared blocking client (`namesrv-client`) with a test's manners.
 
 #![allow(dead_code)]
 
@@ -10,10 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
-use namesrv_protocol::frame::encode_frame;
-use namesrv_protocol::{ExtFields, RemotingCodec, RemotingCommand, SerializeType};
-use tokio_util::codec::Decoder;
+// Each test binary uses some of them.
+#[allow(unused_imports)]
+pub use namesrv_client::{request, route_query, with_ext, Broker};
+use namesrv_client::{ClientError, ClientErrorKind};
+use namesrv_protocol::{RemotingCommand, SerializeType};
 
 pub mod in_process;
 pub mod java;
@@ -196,77 +197,66 @@ fn wait_timeout(child: &mut Child, timeout: Duration) -> Option<std::process::Ex
     None
 }
 
-/// A blocking remoting client.
+/// The shared blocking client (`namesrv-client`) with a test's manners: a 10 s read timeout
+/// and no write timeout, every failure but a closed connection panics, and an answer must
+/// carry the response flag.
 pub struct Client {
-    pub stream: TcpStream,
-    buf: BytesMut,
-    codec: RemotingCodec,
-    next_opaque: i32,
-    pub encoding: SerializeType,
+    inner: namesrv_client::Client,
 }
 
 impl Client {
     pub fn connect(addr: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        stream.set_nodelay(true).unwrap();
-        Client {
-            stream,
-            buf: BytesMut::new(),
-            codec: RemotingCodec::new(64 * 1024 * 1024),
-            next_opaque: 1,
-            encoding: SerializeType::Json,
-        }
+        let inner =
+            namesrv_client::Client::connect(addr, Duration::from_secs(10)).expect("connect");
+        inner.stream().set_write_timeout(None).unwrap();
+        Client { inner }
+    }
+
+    /// The socket, to change its timeouts.
+    pub fn stream(&self) -> &TcpStream {
+        self.inner.stream()
+    }
+
+    /// The header encoding of the requests sent from now on.
+    pub fn set_encoding(&mut self, encoding: SerializeType) {
+        self.inner.set_encoding(encoding);
     }
 
     /// Writes raw bytes, reporting a write error (for connections the server may cut).
-    pub fn try_send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.stream.write_all(bytes)
+    pub fn try_send_raw(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        self.inner.send_raw(bytes)
     }
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("write");
+        self.inner.send_raw(bytes).expect("write");
     }
 
     /// Sends `request` (opaque assigned here) without waiting.
-    pub fn send(&mut self, mut request: RemotingCommand) -> i32 {
-        request.opaque = self.next_opaque;
-        request.serialize_type = self.encoding;
-        self.next_opaque += 1;
-        let frame = encode_frame(&request).expect("encode");
-        self.send_raw(&frame);
-        request.opaque
+    pub fn send(&mut self, request: RemotingCommand) -> i32 {
+        self.inner.send(request).expect("write")
     }
 
-    /// Sends `request` and reports a write error instead of panicking (for requests the
-    /// server is expected to cut off).
-    /// The request's own opaque is kept.
-    pub fn try_send(&mut self, mut request: RemotingCommand) -> std::io::Result<()> {
-        request.serialize_type = self.encoding;
-        let frame = encode_frame(&request).expect("encode");
-        self.stream.write_all(&frame)
+    /// Sends `request` with its own opaque and reports a write error instead of panicking
+    /// (for requests the server is expected to cut off).
+    pub fn try_send(&mut self, request: RemotingCommand) -> Result<(), ClientError> {
+        self.inner.send_as_is(request)
     }
 
     /// Reads the next frame; `None` when the server closed the connection.
     pub fn read(&mut self) -> Option<RemotingCommand> {
-        loop {
-            if let Some(cmd) = self
-                .codec
-                .decode(&mut self.buf)
-                .expect("server frames decode")
+        match self.inner.read() {
+            Ok(frame) => frame,
+            Err(ClientError {
+                kind: ClientErrorKind::Io(e),
+                ..
+            }) if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            ) =>
             {
-                return Some(cmd);
+                None
             }
-            let mut chunk = [0u8; 64 * 1024];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return None,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return None,
-                Err(e) => panic!("read failed: {e}"),
-            }
+            Err(e) => panic!("read failed: {e}"),
         }
     }
 
@@ -286,11 +276,12 @@ impl Client {
 
     /// Whether the server closes this connection within `timeout`.
     pub fn closed_within(&mut self, timeout: Duration) -> bool {
-        self.stream.set_read_timeout(Some(timeout)).unwrap();
+        let mut stream = self.inner.stream();
+        stream.set_read_timeout(Some(timeout)).unwrap();
         let mut chunk = [0u8; 1024];
         let deadline = Instant::now() + timeout;
         loop {
-            match self.stream.read(&mut chunk) {
+            match stream.read(&mut chunk) {
                 Ok(0) => return true,
                 Ok(_) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
@@ -301,12 +292,6 @@ impl Client {
             }
         }
     }
-}
-
-/// A request with the given ext fields.
-pub fn request(code: i32, fields: &[(&str, &str)]) -> RemotingCommand {
-    let ext: ExtFields = fields.iter().map(|(k, v)| (*k, *v)).collect();
-    RemotingCommand::request(code, Some(ext))
 }
 
 /// Polls `f` until it returns true or `timeout` passes.
@@ -321,104 +306,6 @@ pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
     f()
 }
 
-/// A broker's identity for building REGISTER_BROKER requests.
-#[derive(Clone)]
-pub struct Broker {
-    pub cluster: String,
-    pub name: String,
-    pub addr: String,
-    pub id: i64,
-}
-
-impl Broker {
-    pub fn new(cluster: &str, name: &str, addr: &str, id: i64) -> Broker {
-        Broker {
-            cluster: cluster.into(),
-            name: name.into(),
-            addr: addr.into(),
-            id,
-        }
-    }
-
-    /// A 5.x-style REGISTER_BROKER with a JSON RegisterBrokerBody holding `topics`
-    /// (name, queue count, perm) and the data version counter `counter`. (Like Java, the
-    /// server refuses a *first* registration carrying exactly one topic: it takes it for an
-    /// incremental update from a broker it does not know. Real brokers always send their
-    /// system topics too; tests pass two or more.)
-    pub fn register(&self, topics: &[(&str, i32, i32)], counter: i64) -> RemotingCommand {
-        use namesrv_protocol::body::{
-            DataVersion, JsonBody, JsonDialect, RegisterBrokerBody, TopicConfig,
-            TopicConfigSerializeWrapper,
-        };
-        let wrapper = TopicConfigSerializeWrapper {
-            topic_config_table: topics
-                .iter()
-                .map(|(t, q, perm)| {
-                    (
-                        t.to_string(),
-                        TopicConfig {
-                            topic_name: Some(t.to_string()),
-                            read_queue_nums: *q,
-                            write_queue_nums: *q,
-                            perm: *perm,
-                            topic_filter_type: "SINGLE_TAG".into(),
-                            topic_sys_flag: 0,
-                            order: false,
-                            attributes: Default::default(),
-                        },
-                    )
-                })
-                .collect(),
-            data_version: DataVersion {
-                state_version: 0,
-                timestamp: 1_700_000_000_000,
-                counter,
-            },
-            topic_queue_mapping_info_map: Default::default(),
-        };
-        let body = RegisterBrokerBody {
-            topic_config_serialize_wrapper: wrapper,
-            filter_server_list: vec![],
-        }
-        .to_json(JsonDialect::Fastjson);
-        let crc = namesrv_protocol::body::body_crc32(&body).to_string();
-        let id = self.id.to_string();
-        let ha = format!("{}1", self.addr);
-        request(
-            103,
-            &[
-                ("brokerName", &self.name),
-                ("brokerAddr", &self.addr),
-                ("clusterName", &self.cluster),
-                ("haServerAddr", &ha),
-                ("brokerId", &id),
-                ("enableActingMaster", "false"),
-                ("compressed", "false"),
-                ("bodyCrc32", &crc),
-            ],
-        )
-        .with_body(body)
-    }
-
-    pub fn unregister(&self) -> RemotingCommand {
-        let id = self.id.to_string();
-        request(
-            104,
-            &[
-                ("brokerName", &self.name),
-                ("brokerAddr", &self.addr),
-                ("clusterName", &self.cluster),
-                ("brokerId", &id),
-            ],
-        )
-    }
-}
-
-/// GET_ROUTEINFO_BY_TOPIC.
-pub fn route_query(topic: &str) -> RemotingCommand {
-    request(105, &[("topic", topic)])
-}
-
 /// The decoded route of `topic`, or the response code when there is none.
 pub fn route_of(
     client: &mut Client,
@@ -431,40 +318,6 @@ pub fn route_of(
     }
     Ok(namesrv_protocol::body::TopicRouteData::from_json(&resp.body).expect("route body decodes"))
 }
-
-/// `cmd` with ext field `key` set to `value` (`None` removes it).
-pub fn with_ext(mut cmd: RemotingCommand, key: &str, value: Option<&str>) -> RemotingCommand {
-    let mut fields = cmd.ext_fields.take().unwrap_or_default();
-    match value {
-        Some(v) => fields.insert(key, v),
-        None => {
-            fields.remove(key);
-        }
-    }
-    cmd.ext_fields = Some(fields);
-    cmd
-}
-
-/// A port p with p-2 (a broker's fast port), p and p+1 (HA) free on loopback, for the real
-/// Java brokers the acceptance tests start.
-pub fn free_broker_port() -> u16 {
-    for _ in 0..200 {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = l.local_addr().unwrap().port();
-        drop(l);
-        if !(2048..60000).contains(&p) {
-            continue;
-        }
-        if [p - 2, p, p + 1]
-            .iter()
-            .all(|q| std::net::TcpListener::bind(("127.0.0.1", *q)).is_ok())
-        {
-            return p;
-        }
-    }
-    panic!("no free port triple");
-}
-
 /// What a run of the binary that is expected to end by itself printed, and how it ended.
 pub struct Exited {
     pub status: std::process::ExitStatus,

@@ -4,14 +4,16 @@
 //! and when the broker is killed its route disappears. Needs Java 17 and Maven; downloads
 //! are cached in ~/.m2.
 
+#[path = "../blackbox/common/mod.rs"]
 mod common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::java::{peers, peers_script, start_broker_as, BrokerProcess};
+use common::java::{ensure_built, peers, peers_script, start_broker_as, BrokerProcess};
 use common::{eventually, request, route_of, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody};
+use namesrv_test_support::{reserve_port, Reservation};
 
 const CLUSTER: &str = "AcceptanceCluster";
 const BROKER: &str = "broker-acceptance";
@@ -34,6 +36,30 @@ fn broker_registered(server: &Server) -> bool {
         .unwrap_or(false)
 }
 
+/// `mqadmin updateTopic` of `topic` in the acceptance cluster through `namesrv` (one address
+/// or several), then up to 30 s for `routed` to hold: the broker registers the new topic
+/// with the name servers itself.
+fn create_topic_and_wait(line: &str, namesrv: &str, topic: &str, routed: impl FnMut() -> bool) {
+    let create = peers(
+        line,
+        &[
+            "mqadmin",
+            "updateTopic",
+            "-n",
+            namesrv,
+            "-c",
+            CLUSTER,
+            "-t",
+            topic,
+        ],
+    );
+    assert!(create.status.success(), "mqadmin updateTopic {topic}");
+    assert!(
+        eventually(Duration::from_secs(30), routed),
+        "{topic} reached the routes through the broker's registration"
+    );
+}
+
 #[test]
 fn a_real_5x_broker_producer_and_consumer_work_through_our_name_server() {
     broker_producer_consumer("5");
@@ -45,11 +71,7 @@ fn a_real_4_9_broker_producer_and_consumer_work_through_our_name_server() {
 }
 
 fn broker_producer_consumer(line: &str) {
-    let build = peers(line, &["build"]);
-    assert!(
-        build.status.success(),
-        "peers build (Java 17 + Maven needed)"
-    );
+    ensure_built(line);
 
     let server = Server::start(&["scanNotActiveBrokerInterval=1000"]);
     let ns = server.addr.clone();
@@ -71,30 +93,16 @@ fn broker_producer_consumer(line: &str) {
     assert!(cluster_list.status.success());
     assert!(String::from_utf8_lossy(&cluster_list.stdout).contains(BROKER));
 
-    let create = peers(
-        line,
-        &[
-            "mqadmin",
-            "updateTopic",
-            "-n",
-            &ns,
-            "-c",
-            CLUSTER,
-            "-t",
-            TOPIC,
-        ],
-    );
-    assert!(create.status.success(), "mqadmin updateTopic");
     let mut client = server.client();
-    assert!(
-        eventually(Duration::from_secs(30), || route_of(&mut client, TOPIC)
-            .map(|r| r
-                .queue_datas
-                .iter()
-                .any(|q| q.broker_name == BROKER && q.write_queue_nums == 8))
-            .unwrap_or(false)),
-        "the broker's incremental registration put the new topic in our routes"
-    );
+    create_topic_and_wait(line, &ns, TOPIC, || {
+        route_of(&mut client, TOPIC)
+            .map(|r| {
+                r.queue_datas
+                    .iter()
+                    .any(|q| q.broker_name == BROKER && q.write_queue_nums == 8)
+            })
+            .unwrap_or(false)
+    });
     let route = peers(line, &["mqadmin", "topicRoute", "-n", &ns, "-t", TOPIC]);
     assert!(route.status.success());
     assert!(String::from_utf8_lossy(&route.stdout).contains(&format!("127.0.0.1:{port}")));
@@ -129,9 +137,15 @@ fn broker_producer_consumer(line: &str) {
 
 #[test]
 fn three_replicas_a_producer_keeps_sending_while_two_die_and_they_converge_when_back() {
-    let build = peers("5", &["build"]);
-    assert!(build.status.success());
-    let mut replicas: Vec<Option<Server>> = (0..3).map(|_| Some(Server::start(&[]))).collect();
+    ensure_built("5");
+    // Reserved for the whole test: the two killed replicas come back on their old ports.
+    let ports: Vec<Reservation> = (0..3)
+        .map(|_| reserve_port().expect("a replica port"))
+        .collect();
+    let mut replicas: Vec<Option<Server>> = ports
+        .iter()
+        .map(|p| Some(Server::start(&[&format!("listenPort={}", p.port())])))
+        .collect();
     let addrs: Vec<String> = replicas
         .iter()
         .map(|r| r.as_ref().unwrap().addr.clone())
@@ -146,23 +160,11 @@ fn three_replicas_a_producer_keeps_sending_while_two_die_and_they_converge_when_
             .all(|r| broker_registered(r.as_ref().unwrap()))),
         "the broker registered with every replica"
     );
-    let create = peers(
-        "5",
-        &[
-            "mqadmin",
-            "updateTopic",
-            "-n",
-            &all,
-            "-c",
-            CLUSTER,
-            "-t",
-            TOPIC,
-        ],
-    );
-    assert!(create.status.success());
-    assert!(eventually(Duration::from_secs(30), || replicas.iter().all(
-        |r| { route_of(&mut r.as_ref().unwrap().client(), TOPIC).is_ok() }
-    )));
+    create_topic_and_wait("5", &all, TOPIC, || {
+        replicas
+            .iter()
+            .all(|r| route_of(&mut r.as_ref().unwrap().client(), TOPIC).is_ok())
+    });
 
     // Lose one replica and then a second while a producer sends a message every 500 ms:
     // with the application's retry around `send`, every message is acknowledged, and a
@@ -250,61 +252,94 @@ fn three_replicas_a_producer_keeps_sending_while_two_die_and_they_converge_when_
 /// through our own wire answers, not `mqadmin`'s output alone: `mqadmin` exits 0 even when a
 /// command fails.
 fn mqadmin_name_server_commands(line: &str, server: &Server, broker_addr: &str) {
-    let ns = server.addr.clone();
-    let admin = |args: &[&str]| -> String {
+    let admin = Mqadmin {
+        line,
+        ns: server.addr.clone(),
+    };
+    let mut client = server.client();
+    mqadmin_reads_answered_from_our_tables(&admin, broker_addr);
+    mqadmin_kv_config(&admin, &mut client);
+    mqadmin_name_server_config_and_order_conf(&admin, &mut client);
+    mqadmin_write_perm_of_the_broker_group(&admin, &mut client);
+    mqadmin_update_topic_perm(&admin, &mut client);
+    mqadmin_delete_topic(&admin, &mut client);
+}
+
+/// `mqadmin` of one line against one name server.
+struct Mqadmin<'a> {
+    line: &'a str,
+    ns: String,
+}
+
+impl Mqadmin<'_> {
+    /// Runs `mqadmin ARGS -n NS`, asserts it exited 0 and returns its standard output.
+    fn run(&self, args: &[&str]) -> String {
         let mut argv = vec!["mqadmin"];
         argv.extend_from_slice(args);
-        argv.extend_from_slice(&["-n", &ns]);
-        let out = peers(line, &argv);
+        argv.extend_from_slice(&["-n", &self.ns]);
+        let out = peers(self.line, &argv);
         assert!(
             out.status.success(),
             "mqadmin {args:?} exited with {}",
             out.status
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let mut client = server.client();
-    let perm_of = |client: &mut common::Client, topic: &str| {
-        route_of(client, topic).ok().and_then(|r| {
-            r.queue_datas
-                .iter()
-                .find(|q| q.broker_name == BROKER)
-                .map(|q| q.perm)
-        })
-    };
+    }
+}
 
-    // Reads answered from our tables.
+/// The acceptance broker's perm for `topic` in our route.
+fn perm_of(client: &mut common::Client, topic: &str) -> Option<i32> {
+    route_of(client, topic).ok().and_then(|r| {
+        r.queue_datas
+            .iter()
+            .find(|q| q.broker_name == BROKER)
+            .map(|q| q.perm)
+    })
+}
+
+fn mqadmin_reads_answered_from_our_tables(admin: &Mqadmin, broker_addr: &str) {
     assert!(
-        admin(&["topicList"]).contains(TOPIC),
+        admin.run(&["topicList"]).contains(TOPIC),
         "topicList lists the topic"
     );
     assert!(
-        admin(&["topicClusterList", "-t", TOPIC]).contains(CLUSTER),
+        admin
+            .run(&["topicClusterList", "-t", TOPIC])
+            .contains(CLUSTER),
         "topicClusterList"
     );
     assert!(
-        admin(&["topicStatus", "-t", TOPIC]).contains(BROKER),
+        admin.run(&["topicStatus", "-t", TOPIC]).contains(BROKER),
         "topicStatus (route, then broker)"
     );
     assert!(
-        admin(&["allocateMQ", "-t", TOPIC, "-i", "127.0.0.1"]).contains(BROKER),
+        admin
+            .run(&["allocateMQ", "-t", TOPIC, "-i", "127.0.0.1"])
+            .contains(BROKER),
         "allocateMQ (route only)"
     );
     assert!(
-        admin(&["getBrokerConfig", "-c", CLUSTER]).contains(BROKER),
+        admin
+            .run(&["getBrokerConfig", "-c", CLUSTER])
+            .contains(BROKER),
         "getBrokerConfig -c (cluster info, then broker)"
     );
     assert!(
-        admin(&["brokerStatus", "-c", CLUSTER]).contains(broker_addr),
+        admin
+            .run(&["brokerStatus", "-c", CLUSTER])
+            .contains(broker_addr),
         "brokerStatus -c (cluster info, then broker)"
     );
     assert!(
-        admin(&["sendMessage", "-t", TOPIC, "-p", "from-mqadmin"]).contains(BROKER),
+        admin
+            .run(&["sendMessage", "-t", TOPIC, "-p", "from-mqadmin"])
+            .contains(BROKER),
         "sendMessage sends through our route"
     );
+}
 
-    // KV config.
-    admin(&[
+fn mqadmin_kv_config(admin: &Mqadmin, client: &mut common::Client) {
+    admin.run(&[
         "updateKvConfig",
         "-s",
         "interop",
@@ -319,11 +354,13 @@ fn mqadmin_name_server_commands(line: &str, server: &Server, broker_addr: &str) 
         (0, Some("blue")),
         "updateKvConfig stored"
     );
-    admin(&["deleteKvConfig", "-s", "interop", "-k", "color"]);
+    admin.run(&["deleteKvConfig", "-s", "interop", "-k", "color"]);
     let got = client.call(request(101, &[("namespace", "interop"), ("key", "color")]));
     assert_eq!(got.code, 22, "deleteKvConfig removed it");
+}
 
-    // Name-server config: orderMessageEnable makes routes carry the order configuration.
+/// orderMessageEnable makes routes carry the order configuration.
+fn mqadmin_name_server_config_and_order_conf(admin: &Mqadmin, client: &mut common::Client) {
     let order_enabled = |text: &str| {
         text.lines()
             .filter_map(|l| l.split_once('='))
@@ -331,10 +368,10 @@ fn mqadmin_name_server_commands(line: &str, server: &Server, broker_addr: &str) 
             .map(|(_, v)| v.trim().to_owned())
     };
     assert_eq!(
-        order_enabled(&admin(&["getNamesrvConfig"])).as_deref(),
+        order_enabled(&admin.run(&["getNamesrvConfig"])).as_deref(),
         Some("false")
     );
-    admin(&[
+    admin.run(&[
         "updateNamesrvConfig",
         "-k",
         "orderMessageEnable",
@@ -342,12 +379,12 @@ fn mqadmin_name_server_commands(line: &str, server: &Server, broker_addr: &str) 
         "true",
     ]);
     assert_eq!(
-        order_enabled(&admin(&["getNamesrvConfig"])).as_deref(),
+        order_enabled(&admin.run(&["getNamesrvConfig"])).as_deref(),
         Some("true"),
         "updateNamesrvConfig applied"
     );
     let order_conf = format!("{BROKER}:4");
-    admin(&[
+    admin.run(&[
         "updateOrderConf",
         "-t",
         TOPIC,
@@ -357,62 +394,62 @@ fn mqadmin_name_server_commands(line: &str, server: &Server, broker_addr: &str) 
         "put",
     ]);
     assert_eq!(
-        route_of(&mut client, TOPIC)
-            .unwrap()
-            .order_topic_conf
-            .as_deref(),
+        route_of(client, TOPIC).unwrap().order_topic_conf.as_deref(),
         Some(order_conf.as_str()),
         "updateOrderConf put: the route carries orderTopicConf"
     );
-    assert!(admin(&["updateOrderConf", "-t", TOPIC, "-m", "get"]).contains(&order_conf));
-    admin(&["updateOrderConf", "-t", TOPIC, "-m", "delete"]);
-    assert_eq!(route_of(&mut client, TOPIC).unwrap().order_topic_conf, None);
-    admin(&[
+    assert!(admin
+        .run(&["updateOrderConf", "-t", TOPIC, "-m", "get"])
+        .contains(&order_conf));
+    admin.run(&["updateOrderConf", "-t", TOPIC, "-m", "delete"]);
+    assert_eq!(route_of(client, TOPIC).unwrap().order_topic_conf, None);
+    admin.run(&[
         "updateNamesrvConfig",
         "-k",
         "orderMessageEnable",
         "-v",
         "false",
     ]);
+}
 
-    // Write permission of a broker group, in the name server only.
-    admin(&["wipeWritePerm", "-b", BROKER]);
+/// In the name server only: the broker is not told.
+fn mqadmin_write_perm_of_the_broker_group(admin: &Mqadmin, client: &mut common::Client) {
+    admin.run(&["wipeWritePerm", "-b", BROKER]);
     assert!(
-        eventually(Duration::from_secs(5), || perm_of(&mut client, TOPIC)
-            == Some(4)),
+        eventually(Duration::from_secs(5), || perm_of(client, TOPIC) == Some(4)),
         "wipeWritePerm left the queues read-only"
     );
-    admin(&["addWritePerm", "-b", BROKER]);
+    admin.run(&["addWritePerm", "-b", BROKER]);
     assert!(
-        eventually(Duration::from_secs(5), || perm_of(&mut client, TOPIC)
-            == Some(6)),
+        eventually(Duration::from_secs(5), || perm_of(client, TOPIC) == Some(6)),
         "addWritePerm made them writable again"
     );
+}
 
-    // updateTopicPerm: the broker changes the topic and registers the change with us.
-    admin(&["updateTopicPerm", "-c", CLUSTER, "-t", TOPIC, "-p", "4"]);
+/// The broker changes the topic and registers the change with us.
+fn mqadmin_update_topic_perm(admin: &Mqadmin, client: &mut common::Client) {
+    admin.run(&["updateTopicPerm", "-c", CLUSTER, "-t", TOPIC, "-p", "4"]);
     assert!(
-        eventually(Duration::from_secs(30), || perm_of(&mut client, TOPIC)
+        eventually(Duration::from_secs(30), || perm_of(client, TOPIC)
             == Some(4)),
         "updateTopicPerm reached our route through the broker's registration"
     );
-    admin(&["updateTopicPerm", "-c", CLUSTER, "-t", TOPIC, "-p", "6"]);
+    admin.run(&["updateTopicPerm", "-c", CLUSTER, "-t", TOPIC, "-p", "6"]);
+}
 
-    // deleteTopic: removed from the brokers and from every name server.
+/// Removed from the brokers and from every name server.
+fn mqadmin_delete_topic(admin: &Mqadmin, client: &mut common::Client) {
     let doomed = "AcceptanceDoomedTopic";
-    admin(&["updateTopic", "-c", CLUSTER, "-t", doomed]);
-    assert!(eventually(Duration::from_secs(30), || route_of(
-        &mut client,
-        doomed
-    )
-    .is_ok()));
-    admin(&["deleteTopic", "-c", CLUSTER, "-t", doomed]);
+    create_topic_and_wait(admin.line, &admin.ns, doomed, || {
+        route_of(client, doomed).is_ok()
+    });
+    admin.run(&["deleteTopic", "-c", CLUSTER, "-t", doomed]);
     assert_eq!(
-        route_of(&mut client, doomed).err(),
+        route_of(client, doomed).err(),
         Some(17),
         "deleteTopic removed the route"
     );
-    assert!(!admin(&["topicList"]).contains(doomed));
+    assert!(!admin.run(&["topicList"]).contains(doomed));
 }
 
 #[test]
@@ -430,8 +467,7 @@ fn a_frozen_4_9_broker_expires_after_the_120_s_default_and_comes_back_when_resum
 /// (6 s here) as the registration's heartbeatTimeoutMillis, but only with slave-acting-master
 /// on; a 4.9.x broker never sends one, so the 120 s default applies.
 fn frozen_broker(line: &str) {
-    let build = peers(line, &["build"]);
-    assert!(build.status.success());
+    ensure_built(line);
     let server = Server::start(&["scanNotActiveBrokerInterval=500"]);
     let ns = server.addr.clone();
     let work = tempfile::tempdir().unwrap();
@@ -449,26 +485,8 @@ fn frozen_broker(line: &str) {
         "registered; broker output:\n{}",
         broker.output()
     );
-    let create = peers(
-        line,
-        &[
-            "mqadmin",
-            "updateTopic",
-            "-n",
-            &ns,
-            "-c",
-            CLUSTER,
-            "-t",
-            TOPIC,
-        ],
-    );
-    assert!(create.status.success());
     let mut client = server.client();
-    assert!(eventually(Duration::from_secs(30), || route_of(
-        &mut client,
-        TOPIC
-    )
-    .is_ok()));
+    create_topic_and_wait(line, &ns, TOPIC, || route_of(&mut client, TOPIC).is_ok());
 
     // Frozen: the TCP connection stays open, only the heartbeats stop.
     common::send_signal(broker.child.id(), "STOP");
@@ -525,8 +543,7 @@ fn a_4_9_master_slave_pair_registers_replicates_and_the_slave_stays_when_the_mas
 /// on 5.x our trial consumer connected to the acting master but received nothing; neither
 /// is decided by the name server.
 fn master_slave_pair(line: &str) {
-    let build = peers(line, &["build"]);
-    assert!(build.status.success());
+    ensure_built(line);
     let acting = line == "5";
     let settings: &[&str] = if acting {
         &["supportActingMaster=true", "notifyMinBrokerIdChanged=true"]
@@ -572,27 +589,12 @@ fn master_slave_pair(line: &str) {
     assert_eq!(members.get(&0), Some(&master_addr));
     assert_eq!(members.get(&1), Some(&slave_addr));
 
-    let create = peers(
-        line,
-        &[
-            "mqadmin",
-            "updateTopic",
-            "-n",
-            &ns,
-            "-c",
-            CLUSTER,
-            "-t",
-            TOPIC,
-        ],
-    );
-    assert!(create.status.success());
     let mut client = server.client();
-    assert!(eventually(Duration::from_secs(30), || route_of(
-        &mut client,
-        TOPIC
-    )
-    .map(|r| r.broker_datas.iter().any(|b| b.broker_addrs.len() == 2))
-    .unwrap_or(false)));
+    create_topic_and_wait(line, &ns, TOPIC, || {
+        route_of(&mut client, TOPIC)
+            .map(|r| r.broker_datas.iter().any(|b| b.broker_addrs.len() == 2))
+            .unwrap_or(false)
+    });
     let produce = peers(line, &["produce", &ns, TOPIC, "3"]);
     assert!(produce.status.success());
     // The slave replicates from the HA address our registration reply gave it: the message

@@ -3,70 +3,17 @@
 //! (parsed, since Java's ordering of hash-map content is arbitrary). Each place where we
 //! differ on purpose is asserted as such, with the reason in docs/compatibility.md.
 
+#[path = "../blackbox/common/mod.rs"]
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::java::{peers, start_broker_as};
+use common::java::{peers, start_broker_as, start_java_namesrv, JavaNamesrv};
 use common::{eventually, request, route_query, with_ext, Broker, Client, Server};
 use namesrv_protocol::body::{ClusterInfo, JsonBody, KvTable, TopicList, TopicRouteData};
 use namesrv_protocol::RemotingCommand;
-
-struct JavaNamesrv(Child);
-
-impl Drop for JavaNamesrv {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_java(dir: &std::path::Path) -> (JavaNamesrv, String) {
-    start_java_line(dir, "5")
-}
-
-/// The Java name server of RocketMQ line `line` ("5": 5.5.0, "4": 4.9.7).
-fn start_java_line(dir: &std::path::Path, line: &str) -> (JavaNamesrv, String) {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/acceptance/peers.sh");
-    let build = Command::new("bash")
-        .env("ROCKETMQ_LINE", line)
-        .arg(&script)
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(
-        build.status.success(),
-        "peers build (Java 17 + Maven needed)"
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("bash")
-        .env("ROCKETMQ_LINE", line)
-        .arg(&script)
-        .args(["javansrv", dir.to_str().unwrap(), &port.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let addr = format!("127.0.0.1:{port}");
-    let java = JavaNamesrv(child);
-    assert!(
-        eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
-            &addr
-        )
-        .is_ok()),
-        "the Java name server listens"
-    );
-    (java, addr)
-}
 
 /// Both servers, with a connection each.
 struct Pair {
@@ -100,10 +47,10 @@ impl Pair {
 /// Java process and our server live as long as the caller keeps them.
 fn java_beside_ours() -> (tempfile::TempDir, JavaNamesrv, Server, Pair) {
     let dir = tempfile::tempdir().unwrap();
-    let (java, java_addr) = start_java(dir.path());
+    let java = start_java_namesrv("5", dir.path());
     let server = Server::start(&[]);
     let pair = Pair {
-        java: Client::connect(&java_addr),
+        java: Client::connect(&java.addr),
         ours: server.client(),
     };
     (dir, java, server, pair)
@@ -326,7 +273,8 @@ fn real_brokers_registered_with_the_4_9_java_name_server_and_ours_get_the_same_a
 fn real_brokers_registered_with_java_line_and_ours(java_line: &str) {
     let five_x = java_line == "5";
     let dir = tempfile::tempdir().unwrap();
-    let (_java, java_addr) = start_java_line(&dir.path().join("java"), java_line);
+    let java = start_java_namesrv(java_line, &dir.path().join("java"));
+    let java_addr = java.addr.clone();
     let server = Server::start(&["scanNotActiveBrokerInterval=1000"]);
     let both = format!("{java_addr};{}", server.addr);
     let conf = "registerNameServerPeriod=10000";
