@@ -316,3 +316,47 @@ fn logs_written_to_a_pipe_carry_no_colour_escapes() {
         assert!(!line.contains('\u{1b}'), "escape in {line:?}");
     }
 }
+
+/// Told to stop, the server sends clients newer than 5.3.1 away with GO_AWAY (and closes
+/// their connection) instead of letting their next call fail on a dropped connection; an
+/// older client, which does not know GO_AWAY, is still answered.
+#[test]
+fn a_stopping_server_sends_new_clients_away() {
+    use std::time::Duration;
+    let server = Server::start(&[]);
+    let mut b = server.client();
+    assert_eq!(
+        b.call(
+            Broker::new("c", "b", "127.0.0.1:10911", 0).register(&[("A", 4, 6), ("B", 4, 6)], 1)
+        )
+        .code,
+        0
+    );
+    let mut new_client = server.client();
+    let mut old_client = server.client();
+    assert_eq!(new_client.call(route_query("A")).code, 0);
+    server.signal("TERM");
+    loop {
+        let line = server
+            .log
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server logs that it is stopping");
+        if line.contains("shutting down") {
+            break;
+        }
+    }
+    // The shutdown (snapshot, KV flush, letting answers out) outlasts this call.
+    let resp = new_client.call(route_query("A"));
+    assert_eq!(
+        (resp.code, resp.remark.as_deref()),
+        (1500, Some("please go away"))
+    );
+    assert!(new_client.closed_within(Duration::from_secs(3)));
+    // An old client is answered as usual, unless the server is already gone.
+    let mut old = route_query("A");
+    old.version = 401;
+    old_client.send(old);
+    if let Some(resp) = old_client.read() {
+        assert_eq!(resp.code, 0, "an old client is served, not sent away");
+    }
+}

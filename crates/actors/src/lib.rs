@@ -24,5 +24,6 @@ pub mod metrics;
 pub mod route;
 pub mod services;
 pub mod session;
+pub mod stopping;
 
 pub use services::Services;

@@ -111,8 +111,9 @@ pub fn run(
         on_ready(Ready { remoting, http });
 
         shutdown.recv().await;
-        info!("shutting down: no new connections");
+        owners.services.stopping.begin();
         accept.abort();
+        info!("shutting down: no new connections; clients newer than 5.3.1 are sent away");
         if let Some(task) = http_task {
             task.abort();
         }

@@ -90,6 +90,7 @@ impl Owners {
             kv: kv.clone(),
             liveness,
             config,
+            stopping: Default::default(),
         };
         Ok(Owners {
             route,

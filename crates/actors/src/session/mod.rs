@@ -228,6 +228,16 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             SerializeType::Json => m.requests_json_header.inc(),
             SerializeType::RocketMq => m.requests_rocketmq_header.inc(),
         }
+        if request.version > V5_3_1 && self.services.stopping.is_stopping() {
+            let answer = RemotingCommand::response_to(&request, ResponseCode::GO_AWAY)
+                .with_remark("please go away");
+            metrics().observe(code, answer.code, started.elapsed());
+            if !oneway {
+                self.write(answer, encoding, ctx);
+            }
+            self.writer.close();
+            return;
+        }
         if code == RequestCode::GET_ROUTEINFO_BY_TOPIC.code() && drain::is_draining() {
             let answer = if request.version > V5_3_1 {
                 RemotingCommand::response_to(&request, ResponseCode::GO_AWAY)
