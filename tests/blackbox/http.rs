@@ -336,15 +336,7 @@ fn a_stopping_server_sends_new_clients_away() {
     let mut old_client = server.client();
     assert_eq!(new_client.call(route_query("A")).code, 0);
     server.signal("TERM");
-    loop {
-        let line = server
-            .log
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the server logs that it is stopping");
-        if line.contains("shutting down") {
-            break;
-        }
-    }
+    server.wait_for_log("shutting down");
     // The shutdown (snapshot, KV flush, letting answers out) outlasts this call.
     let resp = new_client.call(route_query("A"));
     assert_eq!(

@@ -101,26 +101,6 @@ fn a_corrupt_snapshot_means_starting_empty() {
     assert!(route_of(&mut server.client(), "A").is_ok());
 }
 
-/// The "routes restored" log line, from the startup lines or those after them.
-fn restore_line(server: &Server) -> String {
-    if let Some(line) = server
-        .startup_log
-        .iter()
-        .find(|l| l.contains("routes restored"))
-    {
-        return line.clone();
-    }
-    loop {
-        let line = server
-            .log
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the restore is logged");
-        if line.contains("routes restored") {
-            return line;
-        }
-    }
-}
-
 /// A broker whose snapshot holds exactly one topic (here after an operator deleted its
 /// other one) comes back: a restore is not a fresh registration, which Java refuses with
 /// exactly one topic.
@@ -142,7 +122,7 @@ fn a_broker_left_with_one_topic_survives_a_restart() {
     assert!(status.success());
 
     let server = start(dir);
-    let line = restore_line(&server);
+    let line = server.wait_for_log("routes restored");
     assert!(line.contains("brokers=1"), "{line}");
     assert!(line.contains("topics=1"), "{line}");
     assert!(line.contains("skipped=0"), "{line}");

@@ -165,6 +165,23 @@ impl Server {
         send_signal(self.child.id(), signal);
     }
 
+    /// The first log line containing `needle`, from the startup lines or those after them
+    /// (waiting up to 10 s for it).
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        if let Some(line) = self.startup_log.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        loop {
+            let line = self
+                .log
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("the server logged {needle:?} in time"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

@@ -624,6 +624,17 @@ mod tests {
             .collect()
     }
 
+    async fn register(route: &Addr<RouteActor>) {
+        let reply = route
+            .send(RegisterBroker {
+                registration: registration(),
+                session: None,
+            })
+            .await
+            .unwrap();
+        assert!(matches!(reply, RegisterBrokerReply::Registered { .. }));
+    }
+
     fn start_route() -> Addr<RouteActor> {
         RouteActor::create(|ctx| {
             let liveness =
@@ -642,14 +653,7 @@ mod tests {
     async fn an_expiry_after_the_connection_closed_removes_nothing_more() {
         let (logs, _guard) = capture_logs();
         let route = start_route();
-        let reply = route
-            .send(RegisterBroker {
-                registration: registration(),
-                session: None,
-            })
-            .await
-            .unwrap();
-        assert!(matches!(reply, RegisterBrokerReply::Registered { .. }));
+        register(&route).await;
         route
             .send(ConnectionClosed {
                 connection: 1,
@@ -674,13 +678,7 @@ mod tests {
     async fn a_connection_closing_after_its_broker_expired_removes_nothing_more() {
         let (logs, _guard) = capture_logs();
         let route = start_route();
-        route
-            .send(RegisterBroker {
-                registration: registration(),
-                session: None,
-            })
-            .await
-            .unwrap();
+        register(&route).await;
         let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
         route.send(ExpireBrokers(vec![(key, 1)])).await.unwrap();
         route
@@ -724,14 +722,7 @@ mod tests {
         });
         let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
         for _ in 0..2 {
-            let reply = route
-                .send(RegisterBroker {
-                    registration: registration(),
-                    session: None,
-                })
-                .await
-                .unwrap();
-            assert!(matches!(reply, RegisterBrokerReply::Registered { .. }));
+            register(&route).await;
         }
         // Liveness expired registration 1, but registration 2 has arrived since.
         route
