@@ -83,7 +83,7 @@ pub fn run(
                 let bound = http_listener.local_addr().map_err(|e| e.to_string())?;
                 info!("HTTP endpoint (/metrics, /healthz, /readyz) at http://{bound}");
                 if !settings.auth.is_enabled() {
-                    warn!("HTTP writes are unprotected: anyone who reaches http://{bound} can POST /drain and /undrain; set authAdminAddresses or authCredentialsFile to restrict them");
+                    warn!("HTTP writes are unprotected: anyone who reaches {bound} can POST /drain and /undrain; set authAdminAddresses or authCredentialsFile to restrict them");
                 } else if !settings.auth.admits_http() {
                     warn!("HTTP writes are refused to everyone: only authTlsSubjects is set, and the HTTP endpoint has no TLS; drain with SIGUSR1/SIGUSR2, or set authAdminAddresses or authCredentialsFile");
                 }
