@@ -1,5 +1,6 @@
 //! The optional HTTP endpoint against the real binary: Prometheus metrics that count what
-//! the server did, and the health and readiness probes.
+//! the server did, the health and readiness probes, and the writes (drain, undrain) held to
+//! the admin policy.
 
 mod common;
 
@@ -10,10 +11,19 @@ use common::{request, route_query, Broker, Server};
 
 /// A plain HTTP/1.1 request without a body; returns (status, body).
 fn http(addr: &str, method: &str, path: &str) -> (u16, String) {
+    http_with(addr, method, path, &[])
+}
+
+/// The same with extra headers.
+fn http_with(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: test\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut text = String::new();
@@ -351,4 +361,147 @@ fn a_stopping_server_sends_new_clients_away() {
     if let Some(resp) = old_client.read() {
         assert_eq!(resp.code, 0, "an old client is served, not sent away");
     }
+}
+
+/// A server whose admin policy admits `admin_addresses` and the access key
+/// `ops-ak`/`ops-secret`.
+fn server_with_policy(admin_addresses: &str) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("credentials.properties");
+    std::fs::write(&keys, "ops-ak=ops-secret\n").unwrap();
+    let keys = format!("authCredentialsFile={}", keys.display());
+    let addresses = format!("authAdminAddresses={admin_addresses}");
+    Server::start_in(dir, &["httpPort=0", &addresses, &keys])
+}
+
+/// The headers of a signed HTTP write, signed now.
+fn signed(method: &str, path: &str, access_key: &str, secret: &str) -> Vec<(String, String)> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        .to_string();
+    let signature = namesrv_actors::auth::sign_http(method, path, &now, secret);
+    vec![
+        ("AccessKey".into(), access_key.into()),
+        ("Timestamp".into(), now),
+        ("Signature".into(), signature),
+    ]
+}
+
+fn post_signed(addr: &str, path: &str, access_key: &str, secret: &str) -> u16 {
+    let headers = signed("POST", path, access_key, secret);
+    let headers: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    http_with(addr, "POST", path, &headers).0
+}
+
+#[test]
+fn under_an_admin_policy_drain_needs_an_admin_address_or_a_signature() {
+    use std::time::Duration;
+    // 127.0.0.1 is not an admin address here (10.9.9.9 is never contacted).
+    let server = server_with_policy("10.9.9.9/32");
+    let http = http_addr(&server);
+    assert!(
+        server
+            .startup_log
+            .iter()
+            .all(|l| !l.contains("HTTP writes are unprotected")),
+        "no warning when a policy holds the writes"
+    );
+
+    assert_eq!(post(&http, "/drain"), 403);
+    assert_eq!(post(&http, "/undrain"), 403);
+    assert_eq!(
+        get(&http, "/readyz").0,
+        200,
+        "the refused drain did nothing"
+    );
+    assert_eq!(
+        server.client().call(route_query("A")).code,
+        17,
+        "still serving"
+    );
+    assert!(
+        common::eventually(Duration::from_secs(5), || server
+            .log
+            .try_iter()
+            .any(|l| l.contains("HTTP write refused") && l.contains("no AccessKey"))),
+        "the refusal is logged with its reason"
+    );
+    assert_eq!(
+        post_signed(&http, "/drain", "ops-ak", "guessed"),
+        403,
+        "wrong secret"
+    );
+    assert_eq!(post_signed(&http, "/drain", "nobody", "ops-secret"), 403);
+    // A signature is for one path: /undrain's does not drain.
+    let for_undrain = signed("POST", "/undrain", "ops-ak", "ops-secret");
+    let for_undrain: Vec<(&str, &str)> = for_undrain
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(http_with(&http, "POST", "/drain", &for_undrain).0, 403);
+    assert_eq!(get(&http, "/readyz").0, 200);
+
+    let (_, metrics) = get(&http, "/metrics");
+    assert_eq!(
+        metric(
+            &metrics,
+            "namesrv_auth_rejections_total{reason=\"no_credentials\"}"
+        ),
+        2.0
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            "namesrv_auth_rejections_total{reason=\"bad_signature\"}"
+        ),
+        2.0
+    );
+    assert_eq!(
+        metric(
+            &metrics,
+            "namesrv_auth_rejections_total{reason=\"unknown_access_key\"}"
+        ),
+        1.0
+    );
+
+    assert_eq!(post_signed(&http, "/drain", "ops-ak", "ops-secret"), 200);
+    assert_eq!(get(&http, "/readyz").0, 503, "drained");
+    assert_eq!(server.client().call(route_query("A")).code, 1500);
+    assert_eq!(post_signed(&http, "/undrain", "ops-ak", "ops-secret"), 200);
+    assert_eq!(get(&http, "/readyz").0, 200);
+
+    // The reads stay open to anyone.
+    assert_eq!(get(&http, "/healthz").0, 200);
+    assert_eq!(get(&http, "/metrics").0, 200);
+}
+
+#[test]
+fn an_admin_address_drains_without_credentials() {
+    let server = server_with_policy("127.0.0.1/32");
+    let http = http_addr(&server);
+    assert_eq!(post(&http, "/drain"), 200);
+    assert_eq!(get(&http, "/readyz").0, 503);
+    assert_eq!(post(&http, "/undrain"), 200);
+    assert_eq!(get(&http, "/readyz").0, 200);
+}
+
+#[test]
+fn without_a_policy_the_open_writes_are_warned_about_at_start() {
+    let server = Server::start(&["httpPort=0"]);
+    assert!(
+        server
+            .startup_log
+            .iter()
+            .any(|l| l.contains("HTTP writes are unprotected")),
+        "{:?}",
+        server.startup_log
+    );
+    let http = http_addr(&server);
+    assert_eq!(post(&http, "/drain"), 200, "today's behaviour is kept");
+    assert_eq!(post(&http, "/undrain"), 200);
 }

@@ -127,6 +127,27 @@ impl Pki {
         Pki { dir }
     }
 
+    /// `server.key` encrypted with `password` (PKCS#8, PBES2 with AES-256-CBC), as
+    /// `server-encrypted.key`.
+    fn encrypted_server_key(&self, password: &str) -> PathBuf {
+        let out = Command::new("openssl")
+            .args(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-in", "server.key"])
+            .args(["-out", "server-encrypted.key", "-passout"])
+            .arg(format!("pass:{password}"))
+            .current_dir(self.dir.path())
+            .output()
+            .expect("openssl is installed");
+        assert!(
+            out.status.success(),
+            "openssl pkcs8: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let path = self.path("server-encrypted.key");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+        path
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -300,6 +321,53 @@ fn a_tls_setting_that_cannot_work_stops_startup() {
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("tls"),
             "{bad:?}: a message naming TLS"
+        );
+    }
+}
+
+#[test]
+fn an_encrypted_key_is_used_with_its_password_and_refused_without_it() {
+    let pki = Pki::make();
+    let key = pki.encrypted_server_key("k3y-pass");
+    let settings = |password: Option<&str>| {
+        let mut s = vec![
+            "tls.server.mode=enforcing".to_owned(),
+            format!("tls.server.certPath={}", pki.path("server.pem").display()),
+            format!("tls.server.keyPath={}", key.display()),
+        ];
+        s.extend(password.map(|p| format!("tls.server.keyPassword={p}")));
+        s
+    };
+
+    let server = start(&settings(Some("k3y-pass")));
+    let answer = tls_call(&server.addr, pki.client_config(false), route_query("t")).unwrap();
+    assert_eq!(answer.code, 17, "answered over TLS with the decrypted key");
+    drop(server);
+
+    for (password, says) in [(Some("not-the-pass"), "wrong"), (None, "missing")] {
+        let home = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "-o".to_owned(),
+            "listenPort=0".to_owned(),
+            "-o".to_owned(),
+            "bindAddress=127.0.0.1".to_owned(),
+            "-o".to_owned(),
+            format!("kvConfigPath={}", home.path().join("kv.json").display()),
+        ];
+        for s in settings(password) {
+            args.push("-o".into());
+            args.push(s);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = common::run_to_exit(&args, &[], home.path());
+        assert_eq!(out.status.code(), Some(2), "{password:?}: {}", out.stderr);
+        let names_file = out.stderr.contains(&key.display().to_string());
+        assert!(
+            names_file
+                && out.stderr.contains("tls.server.keyPassword")
+                && out.stderr.contains(says),
+            "{password:?}: the message names the key file and says the password is {says}:\n{}",
+            out.stderr
         );
     }
 }

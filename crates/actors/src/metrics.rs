@@ -171,7 +171,7 @@ impl Metrics {
             auth_rejections: counter_vec(
                 &registry,
                 "namesrv_auth_rejections_total",
-                "Admin requests refused with NO_PERMISSION, by reason.",
+                "Admin requests refused (NO_PERMISSION on the remoting port, 403 on HTTP), by reason.",
                 &["reason"],
             ),
             kv_writes: counter_vec(

@@ -3,11 +3,20 @@
 //! address-server answer at `/rocketmq/nsaddr` (clients configured with a name-server
 //! domain fetch the replica list there).
 //!
+//! The writes (`/drain`, `/undrain`) take a replica out of service, so when an admin policy
+//! is configured they are held to it as the remoting port's admin codes are (see
+//! `namesrv_actors::auth`: an admin address, or a signature in the headers); a refusal is a
+//! 403, logged and counted like a remoting refusal. The reads stay open: probes and scrapers
+//! carry no credentials, and what they show is not secret.
+//!
 //! It runs on the main thread's runtime, apart from the remoting workers, so a scrape never
 //! competes with a broker's registration for a worker. Gauges that live in the route owner's
 //! state (brokers, topics) are refreshed from it at scrape time.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use actix::Addr;
 use bytes::Bytes;
@@ -17,6 +26,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use namesrv_actors::auth::{
+    AuthPolicy, Denied, HttpCredentials, ACCESS_KEY_FIELD, SIGNATURE_FIELD, TIMESTAMP_HEADER,
+};
 use namesrv_actors::drain;
 use namesrv_actors::liveness::LivenessActor;
 use namesrv_actors::messages::{GetBrokerSilences, GetRouteStats};
@@ -25,7 +37,6 @@ use namesrv_actors::route::RouteActor;
 use tokio::net::TcpListener;
 use tracing::warn;
 
-/// Serves until the task is dropped.
 /// What the endpoint asks, and serves.
 #[derive(Clone)]
 pub struct HttpContext {
@@ -33,8 +44,11 @@ pub struct HttpContext {
     pub liveness: Addr<LivenessActor>,
     /// Served at `/rocketmq/nsaddr` (RocketMQ's address-server protocol); empty = 404.
     pub address_server_list: String,
+    /// Who may drain and undrain.
+    pub auth: Arc<AuthPolicy>,
 }
 
+/// Serves until the task is dropped.
 pub async fn serve(listener: TcpListener, cx: HttpContext) {
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -47,7 +61,7 @@ pub async fn serve(listener: TcpListener, cx: HttpContext) {
         };
         let cx = cx.clone();
         actix::spawn(async move {
-            let service = service_fn(move |req| answer(req, cx.clone()));
+            let service = service_fn(move |req| answer(req, cx.clone(), peer));
             if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await
@@ -61,7 +75,22 @@ pub async fn serve(listener: TcpListener, cx: HttpContext) {
 async fn answer(
     req: Request<Incoming>,
     cx: HttpContext,
+    peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    if is_write(req.method(), req.uri().path()) {
+        if let Err(denied) = admit(&req, &cx.auth, peer) {
+            warn!(%peer, method = %req.method(), path = req.uri().path(), reason = %denied, "HTTP write refused");
+            metrics()
+                .auth_rejections
+                .with_label_values(&[denied.label()])
+                .inc();
+            return Ok(Response::builder()
+                .status(StatusCode::FORBIDDEN)
+                .header("content-type", "text/plain")
+                .body(Full::new(Bytes::from(format!("forbidden: {denied}\n"))))
+                .unwrap_or_default());
+        }
+    }
     let route = &cx.route;
     let (status, content_type, body) = match (req.method(), req.uri().path()) {
         (&Method::GET, "/metrics") => {
@@ -134,6 +163,26 @@ async fn answer(
         .header("content-type", content_type)
         .body(Full::new(Bytes::from(body)))
         .unwrap_or_default())
+}
+
+fn is_write(method: &Method, path: &str) -> bool {
+    method == Method::POST && matches!(path, "/drain" | "/undrain")
+}
+
+fn admit(req: &Request<Incoming>, auth: &AuthPolicy, peer: SocketAddr) -> Result<(), Denied> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let credentials = HttpCredentials {
+        access_key: header(ACCESS_KEY_FIELD),
+        signature: header(SIGNATURE_FIELD),
+        timestamp: header(TIMESTAMP_HEADER),
+    };
+    auth.check_http(
+        req.method().as_str(),
+        req.uri().path(),
+        peer.ip(),
+        credentials,
+        SystemTime::now(),
+    )
 }
 
 /// The one method a known path answers, so another method gets 405 rather than 404.

@@ -82,10 +82,16 @@ pub fn run(
                     .map_err(|e| format!("cannot listen for HTTP on {addr}: {e}"))?;
                 let bound = http_listener.local_addr().map_err(|e| e.to_string())?;
                 info!("HTTP endpoint (/metrics, /healthz, /readyz) at http://{bound}");
+                if !settings.auth.is_enabled() {
+                    warn!("HTTP writes are unprotected: anyone who reaches {bound} can POST /drain and /undrain; set authAdminAddresses or authCredentialsFile to restrict them");
+                } else if !settings.auth.admits_http() {
+                    warn!("HTTP writes are refused to everyone: only authTlsSubjects is set, and the HTTP endpoint has no TLS; drain with SIGUSR1/SIGUSR2, or set authAdminAddresses or authCredentialsFile");
+                }
                 let cx = http::HttpContext {
                     route: owners.route.clone(),
                     liveness: owners.services.liveness.clone(),
                     address_server_list: cfg.address_server_list.clone(),
+                    auth: std::sync::Arc::new(settings.auth.clone()),
                 };
                 (Some(actix::spawn(http::serve(http_listener, cx))), Some(bound))
             }

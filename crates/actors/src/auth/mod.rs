@@ -15,18 +15,26 @@
 //! unclassified. Reads and broker traffic (registration, heartbeats) stay open unless
 //! `authReads` is set for reads. The policy is fixed at start and checked on the session's thread before the
 //! request reaches any owner; it is plain data, tested without actors.
+//!
+//! The HTTP endpoint's writes (`POST /drain`, `/undrain`) are held to the same policy by
+//! [`AuthPolicy::check_http`]: an address in `authAdminAddresses`, or an access key from
+//! `authCredentialsFile` signing the request (`AccessKey`, `Timestamp` and `Signature`
+//! headers, see [`sign_http`]). The timestamp bounds how long an overheard signature can be
+//! replayed, since plain HTTP hides nothing. A certificate subject cannot admit anyone
+//! there: the endpoint has no TLS.
 
 mod signature;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ipnet::IpNet;
 use namesrv_protocol::code::{Access, RequestCode};
 use namesrv_protocol::RemotingCommand;
 
-pub use signature::{sign, SIGNATURE_FIELD};
+pub use signature::{sign, sign_http, ACCESS_KEY_FIELD, SIGNATURE_FIELD};
 
 /// Why a request was turned away; the text goes to the log and the client's remark.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +47,10 @@ pub enum Denied {
     MalformedSignature,
     #[error("Signature does not match")]
     BadSignature,
+    #[error(
+        "Timestamp is missing, not Unix milliseconds, or more than 300 s from the server's clock"
+    )]
+    BadTimestamp,
 }
 
 impl Denied {
@@ -49,6 +61,7 @@ impl Denied {
             Denied::UnknownAccessKey => "unknown_access_key",
             Denied::MalformedSignature => "malformed_signature",
             Denied::BadSignature => "bad_signature",
+            Denied::BadTimestamp => "bad_timestamp",
         }
     }
 }
@@ -141,7 +154,7 @@ impl AuthPolicy {
         if !self.is_enabled() || !self.protects(request.code) {
             return Ok(());
         }
-        if self.admin_networks.iter().any(|n| n.contains(&peer)) {
+        if self.is_admin_address(peer) {
             return Ok(());
         }
         if tls_subject.is_some_and(|s| self.tls_subjects.iter().any(|t| t == s)) {
@@ -158,6 +171,71 @@ impl AuthPolicy {
             .get(access_key)
             .ok_or(Denied::UnknownAccessKey)?;
         signature::verify(request, secret, signature)
+    }
+}
+
+/// The header carrying an HTTP signature's time, in Unix milliseconds.
+pub const TIMESTAMP_HEADER: &str = "Timestamp";
+
+/// How far an HTTP signature's `Timestamp` may be from the server's clock, either way.
+pub const HTTP_SIGNATURE_WINDOW: Duration = Duration::from_secs(300);
+
+/// What an HTTP request presents to [`AuthPolicy::check_http`]: its headers of these names.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HttpCredentials<'a> {
+    pub access_key: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+}
+
+impl AuthPolicy {
+    /// Decides whether an HTTP write (`method` on `path`) from `peer` may proceed, at `now`.
+    pub fn check_http(
+        &self,
+        method: &str,
+        path: &str,
+        peer: IpAddr,
+        credentials: HttpCredentials<'_>,
+        now: SystemTime,
+    ) -> Result<(), Denied> {
+        if !self.is_enabled() || self.is_admin_address(peer) {
+            return Ok(());
+        }
+        let (Some(access_key), Some(signature)) = (credentials.access_key, credentials.signature)
+        else {
+            return Err(Denied::NoCredentials);
+        };
+        let secret = self
+            .credentials
+            .get(access_key.trim())
+            .ok_or(Denied::UnknownAccessKey)?;
+        let timestamp = credentials.timestamp.ok_or(Denied::BadTimestamp)?;
+        let millis: u64 = timestamp.parse().map_err(|_| Denied::BadTimestamp)?;
+        signature::verify_http(method, path, timestamp, secret, signature)?;
+        let signed = UNIX_EPOCH
+            .checked_add(Duration::from_millis(millis))
+            .ok_or(Denied::BadTimestamp)?;
+        let skew = now
+            .duration_since(signed)
+            .or_else(|_| signed.duration_since(now))
+            .unwrap_or(Duration::MAX);
+        if skew > HTTP_SIGNATURE_WINDOW {
+            return Err(Denied::BadTimestamp);
+        }
+        Ok(())
+    }
+
+    /// Whether anyone at all can pass [`AuthPolicy::check_http`]: not under a policy of
+    /// certificate subjects only.
+    pub fn admits_http(&self) -> bool {
+        !self.is_enabled() || !self.admin_networks.is_empty() || !self.credentials.is_empty()
+    }
+
+    /// An IPv4 peer reaching a dual-stack socket arrives as `::ffff:a.b.c.d`; it is matched
+    /// as the IPv4 address it is.
+    fn is_admin_address(&self, peer: IpAddr) -> bool {
+        let peer = peer.to_canonical();
+        self.admin_networks.iter().any(|n| n.contains(&peer))
     }
 }
 
@@ -257,6 +335,115 @@ mod tests {
             .unwrap()
             .insert("value", "evil");
         assert_eq!(p.check(&tampered, LOCAL, None), Err(Denied::BadSignature));
+    }
+
+    #[test]
+    fn an_ipv4_peer_on_a_dual_stack_socket_matches_its_network() {
+        let p = policy("10.0.0.0/8", &[]);
+        let mapped: IpAddr = "::ffff:10.1.2.3".parse().unwrap();
+        assert!(p.check(&kv_put(), mapped, None).is_ok());
+        assert!(p
+            .check_http("POST", "/drain", mapped, HttpCredentials::default(), now())
+            .is_ok());
+    }
+
+    fn now() -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_700_000_000_000)
+    }
+
+    /// Headers signed by `secret` at `at_millis`.
+    fn signed<'a>(
+        access_key: &'a str,
+        secret: &str,
+        at_millis: &'a str,
+        store: &'a mut String,
+    ) -> HttpCredentials<'a> {
+        *store = sign_http("POST", "/drain", at_millis, secret);
+        HttpCredentials {
+            access_key: Some(access_key),
+            signature: Some(store.as_str()),
+            timestamp: Some(at_millis),
+        }
+    }
+
+    #[test]
+    fn an_http_write_needs_an_admin_address_or_a_fresh_signature() {
+        let p = policy("10.0.0.0/8", &[("ak", "sk")]);
+        let check =
+            |peer: IpAddr, c: HttpCredentials<'_>| p.check_http("POST", "/drain", peer, c, now());
+        assert!(check("10.9.9.9".parse().unwrap(), HttpCredentials::default()).is_ok());
+        assert_eq!(
+            check(LOCAL, HttpCredentials::default()),
+            Err(Denied::NoCredentials)
+        );
+        let mut sig = String::new();
+        assert!(check(LOCAL, signed("ak", "sk", "1700000000000", &mut sig)).is_ok());
+        assert!(
+            check(LOCAL, signed("ak", "sk", "1700000299000", &mut sig)).is_ok(),
+            "a clock a little ahead"
+        );
+        assert!(
+            check(LOCAL, signed("ak", "sk", "1699999701000", &mut sig)).is_ok(),
+            "or behind"
+        );
+        assert_eq!(
+            check(LOCAL, signed("ak", "wrong", "1700000000000", &mut sig)),
+            Err(Denied::BadSignature)
+        );
+        assert_eq!(
+            check(LOCAL, signed("other", "sk", "1700000000000", &mut sig)),
+            Err(Denied::UnknownAccessKey)
+        );
+        for stale in [
+            "1699999600000",
+            "1700000400000",
+            "soon",
+            "",
+            "18446744073709551615",
+        ] {
+            assert_eq!(
+                check(LOCAL, signed("ak", "sk", stale, &mut sig)),
+                Err(Denied::BadTimestamp),
+                "{stale:?}"
+            );
+        }
+        let mut no_time = signed("ak", "sk", "1700000000000", &mut sig);
+        no_time.timestamp = None;
+        assert_eq!(check(LOCAL, no_time), Err(Denied::BadTimestamp));
+        let mut sig = String::new();
+        let for_drain = signed("ak", "sk", "1700000000000", &mut sig);
+        assert_eq!(
+            p.check_http("POST", "/undrain", LOCAL, for_drain, now()),
+            Err(Denied::BadSignature),
+            "a signature is for one path"
+        );
+        assert_eq!(
+            check(
+                LOCAL,
+                HttpCredentials {
+                    signature: Some("%%%"),
+                    ..for_drain
+                }
+            ),
+            Err(Denied::MalformedSignature)
+        );
+    }
+
+    #[test]
+    fn http_writes_are_open_without_a_policy_and_closed_under_certificates_only() {
+        let open = AuthPolicy::default();
+        assert!(open.admits_http());
+        assert!(open
+            .check_http("POST", "/drain", LOCAL, HttpCredentials::default(), now())
+            .is_ok());
+        let subjects_only = AuthPolicy::from_config("", "", "admin-cn", false).unwrap();
+        assert!(!subjects_only.admits_http());
+        assert_eq!(
+            subjects_only.check_http("POST", "/drain", LOCAL, HttpCredentials::default(), now()),
+            Err(Denied::NoCredentials)
+        );
+        assert!(policy("127.0.0.1", &[]).admits_http());
+        assert!(policy("", &[("ak", "sk")]).admits_http());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use actix::prelude::*;
 use namesrv_protocol::body::{set_properties_in_text, try_parse_properties, write_properties};
 use tracing::{info, warn};
 
-use super::{NamesrvConfig, RUNTIME_UPDATABLE};
+use super::{NamesrvConfig, REDACTED, RUNTIME_UPDATABLE, SECRET_KEYS};
 use crate::durable_file::DurableFile;
 use crate::messages::{
     ConfigUpdateError, GetNamesrvConfig, UpdateNamesrvConfig, UpdateRuntimeFlags,
@@ -78,8 +78,16 @@ impl Actor for ConfigActor {
 impl Handler<GetNamesrvConfig> for ConfigActor {
     type Result = String;
 
+    /// Secrets are shown as set or not, never their value: the answer goes to anyone who
+    /// may read the configuration over the network.
     fn handle(&mut self, _: GetNamesrvConfig, _: &mut Self::Context) -> String {
-        write_properties(&self.all_properties())
+        let mut all = self.all_properties();
+        for key in SECRET_KEYS {
+            if let Some(value) = all.get_mut(key).filter(|v| !v.is_empty()) {
+                *value = REDACTED.to_owned();
+            }
+        }
+        write_properties(&all)
     }
 }
 
@@ -246,6 +254,25 @@ mod tests {
         let shown = addr.send(GetNamesrvConfig).await.unwrap();
         assert!(shown.contains("enableTopicList=true\n"), "{shown}");
         assert!(shown.contains("orderMessageEnable=false\n"));
+    }
+
+    #[actix_rt::test]
+    async fn the_key_password_is_not_shown() {
+        let config = NamesrvConfig {
+            tls_server_key_password: "k3y-pass".into(),
+            ..NamesrvConfig::default()
+        };
+        let addr = ConfigActor::new(config, BTreeMap::new(), FlagSink.start().recipient()).start();
+        let shown = addr.send(GetNamesrvConfig).await.unwrap();
+        assert!(!shown.contains("k3y-pass"), "{shown}");
+        assert!(shown.contains(&format!("tlsServerKeyPassword={REDACTED}\n")));
+
+        let (unset, _) = actor(&tempfile::tempdir().unwrap(), None);
+        let shown = unset.send(GetNamesrvConfig).await.unwrap();
+        assert!(
+            shown.contains("tlsServerKeyPassword=\n"),
+            "unset stays empty"
+        );
     }
 
     #[actix_rt::test]

@@ -136,7 +136,7 @@ pub struct NamesrvConfig {
     pub tls_server_cert_path: String,
     /// PEM private key, PKCS#8, RSA or EC (Java: `tls.server.keyPath`).
     pub tls_server_key_path: String,
-    /// Java: `tls.server.keyPassword`; encrypted keys are not supported (startup fails).
+    /// Java: `tls.server.keyPassword`: decrypts an `ENCRYPTED PRIVATE KEY` (PKCS#8, PBES2).
     pub tls_server_key_password: String,
     /// Client certificates (Java: `tls.server.need.client.auth`): `none`, `optional`, `require`.
     pub tls_server_need_client_auth: String,
@@ -260,6 +260,10 @@ pub struct InvalidValue {
     /// What the key takes, as a phrase ("true or false", "an integer from 0 to 65535").
     pub expected: String,
 }
+
+/// Keys whose value GET_NAMESRV_CONFIG shows as [`REDACTED`] when set.
+pub const SECRET_KEYS: [&str; 1] = ["tlsServerKeyPassword"];
+pub const REDACTED: &str = "******";
 
 /// Java's largest `int`: the bound of every limit below, which also keeps durations made
 /// from them far from overflowing a clock.
