@@ -6,39 +6,14 @@
 //! gone) becomes a SYSTEM_ERROR response with a remark saying what, as Java answers its
 //! handler exceptions; the connection stays up.
 
-use actix::{MailboxError, Recipient};
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;
 use namesrv_protocol::code::{RequestCode, ResponseCode};
-use namesrv_protocol::error::BodyError;
-use namesrv_protocol::{HeaderError, RemotingCommand};
+use namesrv_protocol::RemotingCommand;
 use tracing::warn;
 
+use super::context::RequestContext;
 use super::handlers::{broker, config, kv, route, topic};
-use crate::messages::CloseSession;
-use crate::messages::ConnectionId;
-use crate::services::Services;
-
-/// What a handler knows besides the request.
-#[derive(Clone)]
-pub struct RequestContext {
-    pub services: Services,
-    pub connection: ConnectionId,
-    pub session: Recipient<CloseSession>,
-}
-
-/// Why a handler could not produce its normal answer.
-#[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    #[error("{0}")]
-    Header(#[from] HeaderError),
-    #[error("{0}")]
-    Body(#[from] BodyError),
-    #[error("internal error: {0}")]
-    Mailbox(#[from] MailboxError),
-}
-
-pub type HandlerResult = Result<RemotingCommand, HandlerError>;
 
 /// Handles one request and yields its response (the session drops it for oneway requests).
 pub fn dispatch(
@@ -89,9 +64,4 @@ pub fn dispatch(
 fn not_supported(request: &RemotingCommand) -> RemotingCommand {
     RemotingCommand::response_to(request, ResponseCode::REQUEST_CODE_NOT_SUPPORTED)
         .with_remark(format!(" request type {} not supported", request.code))
-}
-
-/// A plain SUCCESS response.
-pub(super) fn success(request: &RemotingCommand) -> RemotingCommand {
-    RemotingCommand::response_to(request, ResponseCode::SUCCESS)
 }

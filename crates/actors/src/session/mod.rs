@@ -12,6 +12,7 @@
 
 mod backlog;
 mod codec;
+pub mod context;
 pub mod dispatch;
 mod handlers;
 mod slot;
@@ -79,7 +80,7 @@ pub struct Session {
     /// The verified TLS client certificate's subject CN (for `authTlsSubjects`).
     tls_subject: Option<String>,
     /// What every request of this connection is handled with, built once.
-    context: std::rc::Rc<dispatch::RequestContext>,
+    context: std::rc::Rc<context::RequestContext>,
     settings: SessionSettings,
     last_activity: Instant,
     in_flight: usize,
@@ -113,7 +114,7 @@ impl Session {
                 backlog::CountingEncoder::new(codec, backlog.clone()),
                 ctx,
             );
-            let context = std::rc::Rc::new(dispatch::RequestContext {
+            let context = std::rc::Rc::new(context::RequestContext {
                 services: services.clone(),
                 connection: id,
                 session: ctx.address().recipient(),

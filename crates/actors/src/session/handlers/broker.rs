@@ -17,7 +17,7 @@ use crate::messages::{
     BrokerHeartbeat, GetBrokerMemberGroup, QueryDataVersion, RegisterBroker, RegisterBrokerReply,
     UnregisterBroker,
 };
-use crate::session::dispatch::{success, HandlerResult, RequestContext};
+use crate::session::context::{success, HandlerResult, RequestContext};
 
 pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = RegisterBrokerRequestHeader::from_ext(request.ext_fields.as_ref())?;

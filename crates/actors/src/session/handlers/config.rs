@@ -4,7 +4,7 @@ use namesrv_protocol::code::ResponseCode;
 use namesrv_protocol::RemotingCommand;
 
 use crate::messages::{ConfigUpdateError, GetNamesrvConfig, UpdateNamesrvConfig};
-use crate::session::dispatch::{success, HandlerResult, RequestContext};
+use crate::session::context::{success, HandlerResult, RequestContext};
 
 pub async fn update(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let Some(body) = request.body() else {

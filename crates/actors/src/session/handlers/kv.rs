@@ -8,7 +8,7 @@ use namesrv_protocol::headers::{
 use namesrv_protocol::RemotingCommand;
 
 use crate::messages::{DeleteKvConfig, GetKvConfig, GetKvList, PutKvConfig};
-use crate::session::dispatch::{success, HandlerResult, RequestContext};
+use crate::session::context::{success, HandlerResult, RequestContext};
 
 fn namespace_or_key_is_null(request: &RemotingCommand) -> RemotingCommand {
     RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)

@@ -7,7 +7,7 @@ use namesrv_protocol::RemotingCommand;
 
 use crate::messages::{GetClusterInfo, GetTopicRoute, RouteError};
 use crate::metrics::metrics;
-use crate::session::dispatch::{success, HandlerResult, RequestContext};
+use crate::session::context::{success, HandlerResult, RequestContext};
 
 pub async fn topic_route(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = GetRouteInfoRequestHeader::from_ext(request.ext_fields.as_ref())?;

@@ -11,7 +11,7 @@ use namesrv_protocol::headers::{
 use namesrv_protocol::RemotingCommand;
 
 use crate::messages::{ChangeWritePerm, DeleteTopic, GetTopicList, RegisterTopic, TopicListQuery};
-use crate::session::dispatch::{success, HandlerResult, RequestContext};
+use crate::session::context::{success, HandlerResult, RequestContext};
 
 pub async fn change_write_perm(
     request: &RemotingCommand,
