@@ -420,7 +420,8 @@ fn one(
                 }
             }
             let list = queries::topic_list(c, cluster.as_deref())?;
-            (json!(list), list.join("\n") + "\n")
+            let text = list.iter().map(|t| format!("{t}\n")).collect();
+            (json!(list), text)
         }
         Command::Kv(KvCommand::Get { namespace, key }) => match queries::kv_get(c, namespace, key)?
         {
