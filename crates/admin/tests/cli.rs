@@ -159,8 +159,8 @@ fn seconds_since_heartbeat(endpoint: &str, broker_addr: &str) -> Option<f64> {
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
 }
 
-/// A TCP listener that accepts connections and never answers: a hung replica. The accepted
-/// connections are held until it is dropped.
+/// A TCP listener that accepts connections and never answers: a hung replica (the accepted
+/// connections are held until it is dropped), or one that closes each connection at once.
 struct Silent {
     addr: String,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -169,6 +169,14 @@ struct Silent {
 
 impl Silent {
     fn start() -> Silent {
+        Silent::listen(true)
+    }
+
+    fn closing() -> Silent {
+        Silent::listen(false)
+    }
+
+    fn listen(hold: bool) -> Silent {
         use std::sync::atomic::{AtomicBool, Ordering};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap().to_string();
@@ -180,7 +188,9 @@ impl Silent {
                 if stopped.load(Ordering::SeqCst) {
                     break;
                 }
-                held.extend(connection.ok());
+                if hold {
+                    held.extend(connection.ok());
+                }
             }
         });
         Silent {
@@ -570,6 +580,21 @@ fn reads_move_past_replicas_that_cannot_answer() {
     );
     let out = admin(&["-n", &silent.addr, "--timeout-ms", "500", "diff"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // A replica that closes the connection without answering: the next one answers.
+    let closing = Silent::closing();
+    let out = admin(&[
+        "-n",
+        &format!("{};{}", closing.addr, live.addr),
+        "topic-route",
+        "T1",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{}: closed the connection", closing.addr)),
+        "{}",
+        stderr(&out)
+    );
 
     // A draining replica answers route queries with GO_AWAY: the next one answers.
     let out = admin(&[
