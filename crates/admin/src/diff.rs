@@ -9,16 +9,18 @@ use std::time::Duration;
 use namesrv_protocol::body::{ClusterInfo, DataVersion, TopicRouteData};
 use serde_json::{json, Value};
 
-use crate::{queries, AdminError};
+use crate::error::{self, AdminError};
+use crate::flavor::Flavors;
+use crate::queries;
 use namesrv_client::Client;
 
 /// What one replica knows, normalised so equal state compares equal.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Snapshot {
     /// "cluster/brokerName/brokerId" → address.
     brokers: BTreeMap<String, String>,
-    /// broker address → its data version here.
-    versions: BTreeMap<String, Option<DataVersion>>,
+    /// broker address → its data version here; `Err(why)` when not asked (see `flavor`).
+    versions: Result<BTreeMap<String, Option<DataVersion>>, String>,
     /// topic → route, as sorted text.
     routes: BTreeMap<String, String>,
     /// namespace → key → value.
@@ -27,15 +29,18 @@ struct Snapshot {
 
 pub struct DiffReport {
     replicas: Vec<String>,
-    unreachable: Vec<String>,
+    /// Replicas that could not be compared, with why.
+    pub failed: Vec<AdminError>,
+    /// (replica, why) for replicas whose data versions were not asked.
+    versions_not_compared: Vec<(String, String)>,
     /// (what, per-replica value)
     differences: Vec<(String, BTreeMap<String, String>)>,
 }
 
 impl DiffReport {
     pub fn exit_code(&self) -> i32 {
-        if !self.unreachable.is_empty() {
-            2
+        if !self.failed.is_empty() {
+            error::worst(self.failed.iter().map(AdminError::exit_code))
         } else if !self.differences.is_empty() {
             3
         } else {
@@ -46,15 +51,17 @@ impl DiffReport {
     pub fn to_json(&self) -> Value {
         json!({
             "replicas": self.replicas,
-            "unreachable": self.unreachable,
+            "failed": self.failed.iter().map(AdminError::to_json).collect::<Vec<_>>(),
+            "dataVersionsNotCompared": self.versions_not_compared.iter().map(|(replica, why)| json!({ "replica": replica, "why": why })).collect::<Vec<_>>(),
             "differences": self.differences.iter().map(|(what, by)| json!({ "what": what, "byReplica": by })).collect::<Vec<_>>(),
         })
     }
 
+    /// The report without the failures, which are errors and printed as such.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
-        for r in &self.unreachable {
-            out.push_str(&format!("UNREACHABLE {r}\n"));
+        for (replica, why) in &self.versions_not_compared {
+            out.push_str(&format!("NOT COMPARED data versions on {replica}: {why}\n"));
         }
         for (what, by) in &self.differences {
             out.push_str(&format!("DIFFERS {what}\n"));
@@ -63,10 +70,15 @@ impl DiffReport {
             }
         }
         if self.differences.is_empty() {
-            out.push_str(&format!(
-                "{} reachable replica(s) agree\n",
-                self.replicas.len() - self.unreachable.len()
-            ));
+            let compared = self.replicas.len() - self.failed.len();
+            if self.failed.is_empty() {
+                out.push_str(&format!("{compared} replica(s) agree\n"));
+            } else {
+                out.push_str(&format!(
+                    "the {compared} replica(s) that answered agree; {} could not be compared\n",
+                    self.failed.len()
+                ));
+            }
         }
         out
     }
@@ -127,30 +139,45 @@ fn route_text(route: &TopicRouteData) -> String {
     )
 }
 
-fn snapshot(addr: &str, namespaces: &[String], timeout: Duration) -> Result<Snapshot, AdminError> {
-    let mut c = Client::connect(addr, timeout)?;
+struct Options<'a> {
+    namespaces: &'a [String],
+    timeout: Duration,
+    touch_liveness: bool,
+}
+
+fn snapshot(addr: &str, options: &Options, flavors: &mut Flavors) -> Result<Snapshot, AdminError> {
+    let mut c = queries::connect(addr, options.timeout)?;
     let info = queries::cluster_info(&mut c)?;
-    let mut snap = Snapshot::default();
+    let mut brokers = BTreeMap::new();
     for (cluster, names) in &info.cluster_addr_table {
         for name in names {
             if let Some(data) = info.broker_addr_table.get(name) {
                 for (id, a) in &data.broker_addrs {
-                    snap.brokers
-                        .insert(format!("{cluster}/{name}/{id}"), a.clone());
+                    brokers.insert(format!("{cluster}/{name}/{id}"), a.clone());
                 }
             }
         }
     }
-    snap.versions = data_versions(&mut c, &info, None)?;
+    let versions = match flavors.data_versions_declined(&mut c, options.touch_liveness)? {
+        None => Ok(data_versions(&mut c, &info, None)?),
+        Some(why) => Err(why),
+    };
+    let mut routes = BTreeMap::new();
     for topic in queries::topic_list(&mut c, None)? {
         if let Some(route) = queries::topic_route(&mut c, &topic)? {
-            snap.routes.insert(topic, route_text(&route));
+            routes.insert(topic, route_text(&route));
         }
     }
-    for ns in namespaces {
-        snap.kv.insert(ns.clone(), queries::kv_list(&mut c, ns)?);
+    let mut kv = BTreeMap::new();
+    for ns in options.namespaces {
+        kv.insert(ns.clone(), queries::kv_list(&mut c, ns)?);
     }
-    Ok(snap)
+    Ok(Snapshot {
+        brokers,
+        versions,
+        routes,
+        kv,
+    })
 }
 
 /// Compares one kind of keyed state across replicas, recording every key whose value is
@@ -176,22 +203,36 @@ fn compare<V: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// Every replica's state compared. Replicas that cannot be asked are reported and left out;
+/// when none can be, there is nothing to compare and that is the error.
 pub fn diff(
     replicas: &[String],
     namespaces: &[String],
     timeout: Duration,
+    touch_liveness: bool,
 ) -> Result<DiffReport, AdminError> {
-    let mut unreachable = Vec::new();
+    let options = Options {
+        namespaces,
+        timeout,
+        touch_liveness,
+    };
+    let mut flavors = Flavors::default();
+    let mut failed = Vec::new();
     let mut snaps = Vec::new();
-    for r in replicas {
-        match snapshot(r, namespaces, timeout) {
+    for (i, r) in replicas.iter().enumerate() {
+        match snapshot(r, &options, &mut flavors) {
             Ok(s) => snaps.push((r.clone(), s)),
-            Err(e @ AdminError::Unreachable { .. }) => {
-                eprintln!("namesrv-admin: {e}");
-                unreachable.push(r.clone());
+            Err(e) => {
+                // The last failure of an all-failed diff is printed as the error itself.
+                if i + 1 < replicas.len() || !snaps.is_empty() {
+                    eprintln!("namesrv-admin: {e}; left out of the comparison");
+                }
+                failed.push(e);
             }
-            Err(e) => return Err(e),
         }
+    }
+    if snaps.is_empty() {
+        return Err(AdminError::NoneAnswered(failed));
     }
     let mut differences = Vec::new();
     let brokers: Vec<_> = snaps
@@ -199,10 +240,14 @@ pub fn diff(
         .map(|(r, s)| (r.clone(), s.brokers.clone()))
         .collect();
     compare("broker", &brokers, |a| a.clone(), &mut differences);
-    let versions: Vec<_> = snaps
-        .iter()
-        .map(|(r, s)| (r.clone(), s.versions.clone()))
-        .collect();
+    let mut versions_not_compared = Vec::new();
+    let mut versions = Vec::new();
+    for (r, s) in &snaps {
+        match &s.versions {
+            Ok(v) => versions.push((r.clone(), v.clone())),
+            Err(why) => versions_not_compared.push((r.clone(), why.clone())),
+        }
+    }
     compare(
         "data version of",
         &versions,
@@ -227,7 +272,8 @@ pub fn diff(
     }
     Ok(DiffReport {
         replicas: replicas.to_vec(),
-        unreachable,
+        failed,
+        versions_not_compared,
         differences,
     })
 }

@@ -2,6 +2,7 @@
 //! value or an [`AdminError`] that names the replica and the answer's code and remark.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use namesrv_protocol::body::{
     parse_properties, ClusterInfo, DataVersion, JsonBody, JsonDialect, KvTable, TopicList,
@@ -15,12 +16,18 @@ use namesrv_protocol::headers::{
 };
 use namesrv_protocol::RemotingCommand;
 
-use crate::AdminError;
+use crate::error::{self, AdminError};
 use namesrv_client::Client;
 
 const SUCCESS: i32 = 0;
 const TOPIC_NOT_EXIST: i32 = 17;
 const QUERY_NOT_FOUND: i32 = 22;
+/// A draining or stopping replica's answer: ask another one.
+const GO_AWAY: i32 = 1500;
+
+pub fn connect(addr: &str, timeout: Duration) -> Result<Client, AdminError> {
+    Client::connect(addr, timeout).map_err(|e| error::from_client(e, Some(timeout)))
+}
 
 fn ask(
     c: &mut Client,
@@ -32,7 +39,16 @@ fn ask(
     if let Some(body) = body {
         request = request.with_body(body);
     }
-    Ok(c.call(request)?)
+    let timeout = c.stream().read_timeout().ok().flatten();
+    let answer = c
+        .call(request)
+        .map_err(|e| error::from_client(e, timeout))?;
+    if answer.code == GO_AWAY {
+        return Err(AdminError::GoingAway {
+            addr: c.addr().to_owned(),
+        });
+    }
+    Ok(answer)
 }
 
 fn refused(c: &Client, answer: &RemotingCommand) -> AdminError {
@@ -195,9 +211,12 @@ pub fn delete_topic(c: &mut Client, topic: &str, cluster: Option<&str>) -> Resul
 
 /// The data version a replica holds for one broker, or `None` if it does not know it.
 ///
-/// QUERY_DATA_VERSION is a broker's "has my topic config changed?" request, and a replica
-/// refreshes the broker's liveness when the answer is "unchanged". The probe sends a version
-/// no broker ever has, so the answer is always "changed" and the query has no side effect.
+/// QUERY_DATA_VERSION is a broker's "has my topic config changed?" request, and name servers
+/// take it as a sign of life from the broker: Java 5.x on every query, 4.9.x when the answer
+/// is "unchanged". The probe sends a version no broker ever has, so the answer is always
+/// "changed", and `__READ_ONLY=true`, which our name server honours by not refreshing
+/// liveness. Java ignores the key, so callers ask a Java name server only when told to
+/// (see `flavor`).
 pub fn data_version(
     c: &mut Client,
     cluster: &str,
