@@ -635,6 +635,23 @@ mod tests {
         assert!(matches!(reply, RegisterBrokerReply::Registered { .. }));
     }
 
+    /// What liveness does to registration 1 of the broker: its connection is closed…
+    async fn close_its_connection(route: &Addr<RouteActor>) {
+        route
+            .send(ConnectionClosed {
+                connection: 1,
+                reason: "its broker expired",
+            })
+            .await
+            .unwrap();
+    }
+
+    /// …and the route owner is told it expired.
+    async fn expire_it(route: &Addr<RouteActor>) {
+        let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
+        route.send(ExpireBrokers(vec![(key, 1)])).await.unwrap();
+    }
+
     fn start_route() -> Addr<RouteActor> {
         RouteActor::create(|ctx| {
             let liveness =
@@ -654,15 +671,8 @@ mod tests {
         let (logs, _guard) = capture_logs();
         let route = start_route();
         register(&route).await;
-        route
-            .send(ConnectionClosed {
-                connection: 1,
-                reason: "its broker expired",
-            })
-            .await
-            .unwrap();
-        let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
-        route.send(ExpireBrokers(vec![(key, 1)])).await.unwrap();
+        close_its_connection(&route).await;
+        expire_it(&route).await;
         let lines = removals(&logs);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(
@@ -679,15 +689,8 @@ mod tests {
         let (logs, _guard) = capture_logs();
         let route = start_route();
         register(&route).await;
-        let key = BrokerAddrKey::new("c", "127.0.0.1:10911");
-        route.send(ExpireBrokers(vec![(key, 1)])).await.unwrap();
-        route
-            .send(ConnectionClosed {
-                connection: 1,
-                reason: "its broker expired",
-            })
-            .await
-            .unwrap();
+        expire_it(&route).await;
+        close_its_connection(&route).await;
         let lines = removals(&logs);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(lines[0].contains("cause=\"expired\""), "{}", lines[0]);
