@@ -184,8 +184,8 @@ fn mqadmin(namesrv: &str, args: &[&str]) {
 }
 
 #[test]
-fn the_5_5_proxy_routes_java_and_node_grpc_clients_through_three_replicas_and_survives_losing_one(
-) {
+fn the_5_5_proxy_routes_java_and_node_grpc_clients_through_three_replicas_and_survives_losing_one()
+{
     let started = Instant::now();
     ensure_built("5");
     ensure_built("proxy");
@@ -251,7 +251,15 @@ fn the_5_5_proxy_routes_java_and_node_grpc_clients_through_three_replicas_and_su
     // FIFO delivery needs an orderly consumer group as well as the FIFO topic.
     mqadmin(
         &all,
-        &["updateSubGroup", "-c", CLUSTER, "-g", FIFO_GROUP, "-o", "true"],
+        &[
+            "updateSubGroup",
+            "-c",
+            CLUSTER,
+            "-g",
+            FIFO_GROUP,
+            "-o",
+            "true",
+        ],
     );
     assert!(
         eventually(Duration::from_secs(30), || replicas.iter().all(|r| {
@@ -296,6 +304,16 @@ fn the_5_5_proxy_routes_java_and_node_grpc_clients_through_three_replicas_and_su
         .map(|(r, b)| route_queries(r.as_ref().unwrap()) - b)
         .collect();
     let victim = (0..3).max_by_key(|&i| (asked[i], 3 - i)).unwrap();
+    let victim_addr = replicas[victim].as_ref().unwrap().addr.clone();
+    let connects_to_victim = || {
+        let needle = format!("begin to connect remote host[{victim_addr}]");
+        proxy
+            .log("remoting.log")
+            .lines()
+            .filter(|l| l.contains(&needle))
+            .count()
+    };
+    let connects_before_kill = connects_to_victim();
     let _dir = replicas[victim].take().unwrap().kill();
     let sent_at_kill = normal.sent();
     eprintln!(
@@ -307,7 +325,10 @@ fn the_5_5_proxy_routes_java_and_node_grpc_clients_through_three_replicas_and_su
         "every normal message sent through the proxy was received, {} of them after the kill",
         count - sent_at_kill
     );
-    assert!(sent_at_kill < count, "some messages were sent after the kill");
+    assert!(
+        sent_at_kill < count,
+        "some messages were sent after the kill"
+    );
 
     // After the kill: topics the proxy has not looked up yet, through the two replicas left.
     let survivors_before: u64 = replicas.iter().flatten().map(route_queries).sum();
@@ -362,5 +383,9 @@ fn the_5_5_proxy_routes_java_and_node_grpc_clients_through_three_replicas_and_su
         survivors_after > survivors_before,
         "the routes of the later topics came from the replicas left"
     );
-    eprintln!("whole test {:?}", started.elapsed());
+    eprintln!(
+        "the proxy tried to connect to the dead replica {} times after the kill (remoting.log); whole test {:?}",
+        connects_to_victim() - connects_before_kill,
+        started.elapsed()
+    );
 }

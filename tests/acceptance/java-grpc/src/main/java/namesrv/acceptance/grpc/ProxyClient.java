@@ -78,6 +78,8 @@ public final class ProxyClient {
         Set<String> seen = ConcurrentHashMap.newKeySet();
         Map<String, Long> dueAt = new ConcurrentHashMap<>();
         List<String> early = Collections.synchronizedList(new ArrayList<>());
+        // Delay messages: how long after sending each arrived.
+        List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         AtomicBoolean stop = new AtomicBoolean();
 
         PushConsumer push = null;
@@ -128,6 +130,9 @@ public final class ProxyClient {
                             early.add(body + " (" + (due - now) + " ms early)");
                         }
                         arrivals.add(body);
+                        if (due != null) {
+                            latencies.add(now - due + DELAY_MS);
+                        }
                         System.out.println("received " + body
                             + (due == null ? "" : " " + (now - due + DELAY_MS) + " ms after sending"));
                     }
@@ -191,6 +196,10 @@ public final class ProxyClient {
             ok &= inOrder;
         }
         if (kind.equals("delay")) {
+            synchronized (latencies) {
+                System.out.println("ARRIVED_AFTER_MS "
+                    + (latencies.isEmpty() ? "-" : Collections.min(latencies) + ".." + Collections.max(latencies)));
+            }
             System.out.println("EARLY " + early.size() + " " + early);
             ok &= early.isEmpty();
         }
