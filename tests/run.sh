@@ -8,6 +8,7 @@
 #   Java 17 and Maven                 the real RocketMQ peers (tests/acceptance/peers.sh)
 #   openssl                           certificates of the TLS tests
 #   flock (util-linux)                port reservations (tests/ports.sh)
+#   Node.js and npm                   the Node gRPC client through the proxy (tests/acceptance/proxy.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,5 +39,6 @@ if ! command -v java >/dev/null || ! command -v javac >/dev/null \
   fi
 fi
 command -v mvn >/dev/null || apt_install maven
+{ command -v node >/dev/null && command -v npm >/dev/null; } || apt_install nodejs npm
 
 exec cargo test --workspace "$@"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Real Apache RocketMQ peers (broker, client programs, mqadmin) for the acceptance tests.
-# ROCKETMQ_LINE=5 (default: 5.5.0, java/) or ROCKETMQ_LINE=4 (4.9.7, java49/) picks the line.
+# Real Apache RocketMQ peers (broker, client programs, mqadmin, proxy) for the acceptance tests.
+# ROCKETMQ_LINE=5 (default: 5.5.0, java/) or ROCKETMQ_LINE=4 (4.9.7, java49/) picks the line;
+# ROCKETMQ_LINE=proxy (the 5.5.0 proxy, java-proxy/) and ROCKETMQ_LINE=grpc (the gRPC client
+# rocketmq-client-java 5.0.x and our program for it, java-grpc/) pick the module `build` builds.
 #
 #   peers.sh build                      resolve from Maven Central (cached in ~/.m2), compile
 #   peers.sh classpath                  print the classpath (after build)
@@ -13,12 +15,28 @@
 #                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
 #                                       $JAVA_NAMESRV_OPTS replaces its JVM heap/GC options
+#   peers.sh proxy NAMESRV DIR GRPC_PORT REMOTING_PORT [CLUSTER]
+#                                       the 5.5.0 proxy in cluster mode in the foreground (exec),
+#                                       config and logs under DIR (after ROCKETMQ_LINE=proxy build)
+#   peers.sh grpc-client ENDPOINT KIND TOPIC GROUP COUNT INTERVAL_MS TIMEOUT_SECONDS
+#                                       java-grpc's ProxyClient (after ROCKETMQ_LINE=grpc build);
+#                                       $GRPC_CLIENT_LOG_DIR: where the client writes its log
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-case "${ROCKETMQ_LINE:-5}" in
-  4) java_dir="$here/java49" ;;
-  5) java_dir="$here/java" ;;
-  *) echo "peers.sh: ROCKETMQ_LINE must be 4 or 5" >&2; exit 2 ;;
+module_dir() {
+  case "$1" in
+    4) echo "$here/java49" ;;
+    5) echo "$here/java" ;;
+    proxy) echo "$here/java-proxy" ;;
+    grpc) echo "$here/java-grpc" ;;
+    *) echo "peers.sh: ROCKETMQ_LINE must be 4, 5, proxy or grpc" >&2; return 2 ;;
+  esac
+}
+java_dir="$(module_dir "${ROCKETMQ_LINE:-5}")" || exit 2
+# The proxy and the gRPC client run from their own modules whatever the line.
+case "${1:-}" in
+  proxy) java_dir="$here/java-proxy" ;;
+  grpc-client) java_dir="$here/java-grpc" ;;
 esac
 cp_file="$java_dir/target/full-classpath.txt"
 
@@ -51,7 +69,7 @@ tools_home() {
 }
 
 classpath() {
-  [ -s "$cp_file" ] || { echo "peers.sh: run 'peers.sh build' first" >&2; exit 2; }
+  [ -s "$cp_file" ] || { echo "peers.sh: run 'peers.sh build' first (for $java_dir)" >&2; exit 2; }
   cat "$cp_file"
 }
 
@@ -125,8 +143,35 @@ CONF
     exec java ${JAVA_NAMESRV_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC} -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
       -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
     ;;
+  proxy)
+    namesrv="$1"; dir="$2"; grpc_port="$3"; remoting_port="$4"; cluster="${5:-AcceptanceCluster}"
+    mkdir -p "$dir"
+    # namesrvAddr takes several addresses separated by ';', as a broker's does. The proxy has no
+    # bind-address key: both ports listen on every interface; clients here use 127.0.0.1 only.
+    # localServeAddr keeps it from advertising a non-loopback address of this machine.
+    cat > "$dir/rmq-proxy.json" <<JSON
+{
+  "rocketMQClusterName": "$cluster",
+  "namesrvAddr": "$namesrv",
+  "grpcServerPort": $grpc_port,
+  "remotingListenPort": $remoting_port,
+  "localServeAddr": "127.0.0.1",
+  "proxyMode": "cluster"
+}
+JSON
+    export ROCKETMQ_HOME="$dir"
+    exec java -Xms128m -Xmx256m -XX:MaxDirectMemorySize=128m -XX:+UseSerialGC "${extra_jvm[@]}" \
+      -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
+      -cp "$(classpath)" org.apache.rocketmq.proxy.ProxyStartup -pm cluster -pc "$dir/rmq-proxy.json"
+    ;;
+  grpc-client)
+    log_dir="${GRPC_CLIENT_LOG_DIR:-${TMPDIR:-/tmp}/namesrv-peers-grpc-logs}"
+    exec java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto \
+      -Drocketmq.log.root="$log_dir" -Drocketmq.log.level=warn \
+      -cp "$(classpath)" namesrv.acceptance.grpc.ProxyClient "$@"
+    ;;
   *)
-    sed -n '2,15p' "$0" >&2
+    sed -n '2,23p' "$0" >&2
     exit 2
     ;;
 esac

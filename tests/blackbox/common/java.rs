@@ -193,3 +193,87 @@ pub fn start_broker_as(
         _ports: ports,
     }
 }
+
+/// The RocketMQ 5.5.0 proxy in cluster mode (`peers.sh proxy`), SIGKILLed when dropped; its
+/// gRPC and remoting ports stay reserved until then.
+pub struct ProxyProcess {
+    pub child: Child,
+    /// Where gRPC clients connect (`127.0.0.1:port`).
+    pub grpc_addr: String,
+    pub dir: PathBuf,
+    _ports: [Reservation; 2],
+}
+
+impl ProxyProcess {
+    /// What the proxy printed (its start line, stack traces of a failed start).
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(self.dir.join("proxy.out")).unwrap_or_default()
+    }
+
+    /// The text of one of the proxy's own log files (`proxy.log`, `remoting.log`, …).
+    pub fn log(&self, file: &str) -> String {
+        let path = self.dir.join("logs/rocketmqlogs").join(file);
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts the 5.5.0 proxy in cluster mode for brokers of `cluster` found through `namesrv`
+/// (one address or `a;b;c`), its config and logs under `dir`, on reserved gRPC and remoting
+/// ports, and waits (up to 120 s) until it says it started and its gRPC port accepts.
+pub fn start_proxy(namesrv: &str, dir: &Path, cluster: &str) -> ProxyProcess {
+    ensure_built("proxy");
+    std::fs::create_dir_all(dir).unwrap();
+    let grpc = reserve_port().expect("a port for the proxy's gRPC server");
+    let remoting = reserve_port().expect("a port for the proxy's remoting server");
+    let out = std::fs::File::create(dir.join("proxy.out")).unwrap();
+    let child = Command::new("bash")
+        .arg(peers_script())
+        .args([
+            "proxy",
+            namesrv,
+            dir.to_str().unwrap(),
+            &grpc.port().to_string(),
+            &remoting.port().to_string(),
+            cluster,
+        ])
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("start the proxy");
+    let mut proxy = ProxyProcess {
+        child,
+        grpc_addr: grpc.addr(),
+        dir: dir.to_path_buf(),
+        _ports: [grpc, remoting],
+    };
+    let mut exited = None;
+    let started = eventually(Duration::from_secs(120), || {
+        if let Ok(Some(status)) = proxy.child.try_wait() {
+            exited = Some(status);
+            return true;
+        }
+        proxy
+            .output()
+            .contains("rocketmq-proxy startup successfully")
+            && std::net::TcpStream::connect(&proxy.grpc_addr).is_ok()
+    });
+    assert!(
+        started && exited.is_none(),
+        "the proxy started (exit: {exited:?}); its output:\n{}\nproxy.log:\n{}",
+        proxy.output(),
+        proxy.log("proxy.log")
+    );
+    proxy
+}
