@@ -14,12 +14,13 @@ mod backlog;
 mod codec;
 pub mod dispatch;
 mod handlers;
+mod peer;
 mod slot;
 pub mod transport;
 
+pub use peer::Peer;
 pub use slot::ConnectionSlot;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use actix::io::{FramedWrite, WriteHandler};
@@ -68,7 +69,7 @@ const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a w
 
 pub struct Session {
     id: ConnectionId,
-    peer: SocketAddr,
+    peer: Peer,
     writer: FramedWrite<
         RemotingCommand,
         backlog::CountingWriter<transport::Writer>,
@@ -93,7 +94,7 @@ impl Session {
     /// Starts a session for `stream` on the current arbiter.
     pub fn start(
         stream: transport::Transport,
-        peer: SocketAddr,
+        peer: Peer,
         id: ConnectionId,
         services: Services,
         settings: SessionSettings,
@@ -264,12 +265,16 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             }
             return;
         }
-        if let Err(denied) =
-            self.services
-                .auth
-                .check(&request, self.peer.ip(), self.tls_subject.as_deref())
-        {
-            warn!(peer = %self.peer, code, reason = %denied, "admin request refused");
+        if let Err(denied) = self.services.auth.check(
+            &request,
+            self.peer.auth_address(),
+            self.tls_subject.as_deref(),
+        ) {
+            if self.peer.has_untrusted_claim() {
+                warn!(peer = %self.peer, code, reason = %denied, "admin request refused; the PROXY preamble's client address was not used: {} is not in proxyProtocolTrustedAddresses", self.peer.socket().ip());
+            } else {
+                warn!(peer = %self.peer, code, reason = %denied, "admin request refused");
+            }
             metrics()
                 .auth_rejections
                 .with_label_values(&[denied.label()])
