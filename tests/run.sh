@@ -8,6 +8,7 @@
 #   Java 17 and Maven                 the real RocketMQ peers (tests/acceptance/peers.sh)
 #   openssl                           certificates of the TLS tests
 #   flock (util-linux)                port reservations (tests/ports.sh)
+#   haproxy                           a real PROXY protocol sender (tests/blackbox/proxy_protocol.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,9 @@ java_major() {
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || apt_install faketime
 command -v openssl >/dev/null || apt_install openssl
 command -v flock >/dev/null || apt_install util-linux
+# The package's own service is not wanted (the test runs its own); no init system starts it
+# in a container anyway.
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt_install haproxy
 
 if ! command -v java >/dev/null || ! command -v javac >/dev/null \
     || [ "$(java_major)" -lt 17 ] 2>/dev/null; then

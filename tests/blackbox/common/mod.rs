@@ -229,6 +229,16 @@ impl Client {
         Client { inner }
     }
 
+    /// A client on a connection the test opened; reads time out after 10 s.
+    pub fn from_stream(stream: TcpStream) -> Client {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Client {
+            inner: namesrv_client::Client::from_stream(stream),
+        }
+    }
+
     /// The socket, to change its timeouts.
     pub fn stream(&self) -> &TcpStream {
         self.inner.stream()
