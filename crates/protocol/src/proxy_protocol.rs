@@ -431,12 +431,12 @@ fn inet(block: &[u8], client: IpAddr, destination: IpAddr, ports_at: usize) -> P
     }
 }
 
+/// The extensions in `rest`. One or two bytes after the last are too few to start another
+/// and are ignored, as Java (Netty) ignores them; an extension longer than what is left is
+/// an error, as there.
 fn tlvs(mut rest: &[u8]) -> Result<Vec<Tlv>, ProxyProtocolError> {
     let mut out = Vec::new();
-    while !rest.is_empty() {
-        let [kind, high, low, ..] = *rest else {
-            return Err(ProxyProtocolError::Tlv);
-        };
+    while let [kind, high, low, ..] = *rest {
         let end = 3 + usize::from(u16::from_be_bytes([high, low]));
         let value = rest.get(3..end).ok_or(ProxyProtocolError::Tlv)?;
         out.push(Tlv {
@@ -689,8 +689,16 @@ mod tests {
             Err(ProxyProtocolError::Tlv)
         );
         let mut stub = vec![0; 12];
-        stub.extend_from_slice(&[0x01, 0]);
-        assert_eq!(parse(&v2(0x21, 0x11, &stub)), Err(ProxyProtocolError::Tlv));
+        stub.extend_from_slice(&[0x02, 0, 1, b'x', 0x01, 0]);
+        let (header, _) = complete(&v2(0x21, 0x11, &stub));
+        assert_eq!(
+            header.tlvs,
+            vec![Tlv {
+                kind: 0x02,
+                value: b"x".to_vec()
+            }],
+            "a tail too short for an extension is ignored, as by Java"
+        );
     }
 
     #[test]
