@@ -208,6 +208,19 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         self.last_activity = started;
         let request = match item {
             Ok(request) => request,
+            Err(ProtocolError::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                // A reset is how load balancers end their health checks; no frame was bad.
+                debug!(peer = %self.peer, error = %e, "connection reset by the peer");
+                self.close(ctx, "reset by the peer");
+                return;
+            }
             Err(e) => {
                 warn!(peer = %self.peer, error = %e, "closing connection: undecodable frame");
                 metrics().connections_closed_bad_frame.inc();
