@@ -9,6 +9,7 @@
 #   openssl                           certificates of the TLS tests
 #   flock (util-linux)                port reservations (tests/ports.sh)
 #   Node.js and npm                   the Node gRPC client through the proxy (tests/acceptance/proxy.rs)
+#   haproxy                           a real PROXY protocol sender (tests/blackbox/proxy_protocol.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,9 @@ java_major() {
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || apt_install faketime
 command -v openssl >/dev/null || apt_install openssl
 command -v flock >/dev/null || apt_install util-linux
+# The package's own service is not wanted (the test runs its own); no init system starts it
+# in a container anyway.
+command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || apt_install haproxy
 
 if ! command -v java >/dev/null || ! command -v javac >/dev/null \
     || [ "$(java_major)" -lt 17 ] 2>/dev/null; then

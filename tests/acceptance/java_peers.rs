@@ -135,6 +135,66 @@ fn broker_producer_consumer(line: &str) {
     assert!(!broker_registered(&server));
 }
 
+/// The metric line `series` of `server` (0 when absent; `httpPort` must be set).
+fn metric(server: &Server, series: &str) -> f64 {
+    server
+        .metrics_text()
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Everything Java speaks to a name server, through a real HAProxy that starts every
+/// connection with a PROXY preamble: a 5.5.0 broker registers and heartbeats through the v2
+/// frontend, `mqadmin` creates a topic through the v1 one, a producer sends through v2 and a
+/// consumer receives through v1.
+#[test]
+fn a_real_5x_broker_producer_and_consumer_work_through_haproxy_with_proxy_protocol() {
+    use common::haproxy::Haproxy;
+
+    let line = "5";
+    ensure_built(line);
+    let server = Server::start(&["httpPort=0"]);
+    let haproxy = Haproxy::start(&[
+        format!("{} send-proxy-v2", server.addr),
+        format!("{} send-proxy", server.addr),
+    ]);
+    let (v2, v1) = (haproxy.frontends[0].clone(), haproxy.frontends[1].clone());
+    let work = tempfile::tempdir().unwrap();
+    let broker = start_broker(line, &v2, work.path(), "");
+    assert!(
+        eventually(Duration::from_secs(120), || broker_registered(&server)),
+        "the broker registered through HAProxy; its output:\n{}",
+        broker.output()
+    );
+    let mut client = server.client();
+    create_topic_and_wait(line, &v1, TOPIC, || {
+        route_of(&mut client, TOPIC)
+            .map(|r| r.queue_datas.iter().any(|q| q.broker_name == BROKER))
+            .unwrap_or(false)
+    });
+    let produce = peers(line, &["produce", &v2, TOPIC, "3"]);
+    assert!(
+        produce.status.success(),
+        "the producer sent through HAProxy"
+    );
+    let consume = peers(line, &["consume", &v1, TOPIC, "proxied_group", "3", "90"]);
+    assert!(consume.status.success(), "the consumer received all 3");
+
+    for kind in ["v1", "v2"] {
+        let series = format!("namesrv_proxy_preambles_total{{kind=\"{kind}\"}}");
+        let read = metric(&server, &series);
+        assert!(read >= 2.0, "{kind} preambles read: {read}");
+        eprintln!("{kind} preambles: {read}");
+    }
+    assert!(
+        !server
+            .metrics_text()
+            .contains("namesrv_proxy_preambles_rejected_total{"),
+        "no preamble refused"
+    );
+}
+
 #[test]
 fn three_replicas_a_producer_keeps_sending_while_two_die_and_they_converge_when_back() {
     ensure_built("5");

@@ -36,6 +36,10 @@ pub struct Metrics {
     pub unregistrations: IntCounterVec,
     pub kv_writes: IntCounterVec,
     pub auth_rejections: IntCounterVec,
+    /// PROXY protocol preambles read, by kind (`v1`, `v2`, `v2_local`, …).
+    pub proxy_preambles: IntCounterVec,
+    /// Connections closed for their PROXY protocol preamble, by reason.
+    pub proxy_preambles_rejected: IntCounterVec,
     pub route_cache_hit: IntCounter,
     pub route_cache_miss: IntCounter,
     /// Requests by header encoding: which peers speak ROCKETMQ binary headers, and proof in
@@ -172,6 +176,18 @@ impl Metrics {
                 &registry,
                 "namesrv_auth_rejections_total",
                 "Admin requests refused (NO_PERMISSION on the remoting port, 403 on HTTP), by reason.",
+                &["reason"],
+            ),
+            proxy_preambles: counter_vec(
+                &registry,
+                "namesrv_proxy_preambles_total",
+                "PROXY protocol preambles read, by kind: v1, v1_unknown, v2, v2_unknown, v2_local (a balancer's health check).",
+                &["kind"],
+            ),
+            proxy_preambles_rejected: counter_vec(
+                &registry,
+                "namesrv_proxy_preambles_rejected_total",
+                "Connections closed for a malformed, oversized, truncated or too slow PROXY protocol preamble, by reason.",
                 &["reason"],
             ),
             kv_writes: counter_vec(

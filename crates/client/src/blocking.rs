@@ -46,14 +46,28 @@ impl Client {
                 Ok(stream)
             })
             .map_err(|e| fail(ClientErrorKind::Io(e)))?;
-        Ok(Client {
+        Ok(Client::over(addr, stream))
+    }
+
+    /// A client on a connection the caller opened (from a chosen local address, or after
+    /// bytes of its own such as a PROXY preamble); its timeouts are left as they are.
+    pub fn from_stream(stream: TcpStream) -> Client {
+        let addr = stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        Client::over(&addr, stream)
+    }
+
+    fn over(addr: &str, stream: TcpStream) -> Client {
+        Client {
             addr: addr.to_owned(),
             stream,
             buffer: BytesMut::new(),
             codec: RemotingCodec::new(MAX_FRAME),
             next_opaque: 1,
             encoding: SerializeType::Json,
-        })
+        }
     }
 
     pub fn addr(&self) -> &str {

@@ -5,6 +5,8 @@
 //! here, so the rest of the product never sees a raw frame.
 //!
 //! Layers, from the socket inwards:
+//! - [`proxy_protocol`]: the PROXY protocol preamble a load balancer may send before
+//!   anything else.
 //! - [`frame`]: the length-prefixed frame, as a tokio-util codec with a size limit.
 //! - [`encoding`]: the two encodings (JSON and ROCKETMQ binary) of a [`RemotingCommand`]'s
 //!   header.
@@ -20,6 +22,7 @@ pub mod error;
 pub mod ext_fields;
 pub mod frame;
 pub mod headers;
+pub mod proxy_protocol;
 pub mod version;
 
 pub use command::{LanguageCode, RemotingCommand, SerializeType};

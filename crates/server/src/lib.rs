@@ -7,7 +7,8 @@
 //! - [`config`]: the layered configuration (defaults, properties file, environment, flags);
 //! - `settings`: what can be wrong in it, checked before anything starts;
 //! - `owners`: the state owners on their threads, wired together;
-//! - `listener` (+ `tls`): the accept loop spreading connections over worker threads;
+//! - `listener` (+ `proxy`, `tls`): the accept loop spreading connections over worker
+//!   threads, each connection's PROXY preamble and TLS decided there;
 //! - `http`: the optional metrics/health endpoint;
 //! - `shutdown`: signals or a trigger; then the orderly stop below.
 
@@ -15,6 +16,7 @@ pub mod config;
 mod http;
 mod listener;
 mod owners;
+mod proxy;
 mod settings;
 mod shutdown;
 mod snapshot;
@@ -106,6 +108,7 @@ pub fn run(
             settings.session,
             settings.max_connections,
             settings.tls.clone(),
+            settings.proxy_trust.clone(),
         ));
         info!(
             "The Name Server boot success. serializeType={}, address {remoting}, tls {:?}, version {}, started in {:?}",

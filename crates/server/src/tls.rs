@@ -1,7 +1,8 @@
 //! TLS on the remoting port, configured with the Java server's property names.
 //!
 //! `disabled` serves plain TCP only; `enforcing` TLS only; `permissive` both on one port: the
-//! first byte of a new connection tells them apart (a TLS handshake record starts with 0x16,
+//! first byte of a new connection (after a PROXY protocol preamble, which `proxy` takes off
+//! before this is asked, as a balancer sends it before the handshake) tells them apart (a TLS handshake record starts with 0x16,
 //! a remoting frame with the high byte of its length, which is 0 for any frame under 16 MiB).
 //! Client certificates are asked for per `tls.server.need.client.auth` and verified against
 //! `tls.server.trustCertPath`; a verified certificate's subject CN is what
@@ -55,6 +56,21 @@ pub enum TlsError {
     Rustls(#[from] rustls::Error),
 }
 
+/// Why a new connection got no transport.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    #[error("closed before sending anything")]
+    Closed,
+    #[error("sent nothing within the handshake deadline")]
+    Silent,
+    #[error("TLS handshake timed out")]
+    HandshakeTimeout,
+    #[error("TLS handshake failed: {0}")]
+    Handshake(std::io::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
 /// How accepted connections become transports.
 #[derive(Clone)]
 pub struct Tls {
@@ -64,7 +80,7 @@ pub struct Tls {
 
 /// How long a new connection has to send its first byte (permissive mode) and to finish
 /// the handshake, so a silent socket cannot hold a worker's task forever.
-const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(10);
+pub const HANDSHAKE_DEADLINE: Duration = Duration::from_secs(10);
 
 impl Tls {
     pub fn from_config(cfg: &NamesrvConfig) -> Result<Tls, TlsError> {
@@ -131,9 +147,10 @@ impl Tls {
         })
     }
 
-    /// Turns an accepted socket into a transport, or `None` if it is to be closed (a plain
-    /// connection under `enforcing`, a failed or too slow handshake).
-    pub async fn accept(&self, stream: TcpStream) -> Result<Transport, String> {
+    /// Turns an accepted socket (past any PROXY preamble) into a transport, or says why it
+    /// is to be closed (a plain connection under `enforcing`, a failed or too slow
+    /// handshake).
+    pub async fn accept(&self, stream: TcpStream) -> Result<Transport, AcceptError> {
         let Some(acceptor) = &self.acceptor else {
             return Ok(Transport::Plain(stream));
         };
@@ -142,15 +159,15 @@ impl Tls {
             match tokio::time::timeout(HANDSHAKE_DEADLINE, stream.peek(&mut first)).await {
                 Ok(Ok(1)) if first[0] != 0x16 => return Ok(Transport::Plain(stream)),
                 Ok(Ok(1)) => {}
-                Ok(Ok(_)) => return Err("closed before sending anything".into()),
-                Ok(Err(e)) => return Err(e.to_string()),
-                Err(_) => return Err("sent nothing within the handshake deadline".into()),
+                Ok(Ok(_)) => return Err(AcceptError::Closed),
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => return Err(AcceptError::Silent),
             }
         }
         let tls = tokio::time::timeout(HANDSHAKE_DEADLINE, acceptor.accept(stream))
             .await
-            .map_err(|_| "TLS handshake timed out".to_string())?
-            .map_err(|e| format!("TLS handshake failed: {e}"))?;
+            .map_err(|_| AcceptError::HandshakeTimeout)?
+            .map_err(AcceptError::Handshake)?;
         let client_subject = tls
             .get_ref()
             .1

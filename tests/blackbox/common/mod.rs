@@ -16,6 +16,7 @@ pub use namesrv_client::{request, route_query, with_ext, Broker};
 use namesrv_client::{ClientError, ClientErrorKind};
 use namesrv_protocol::{RemotingCommand, SerializeType};
 
+pub mod haproxy;
 pub mod in_process;
 pub mod java;
 
@@ -227,6 +228,16 @@ impl Client {
             namesrv_client::Client::connect(addr, Duration::from_secs(10)).expect("connect");
         inner.stream().set_write_timeout(None).unwrap();
         Client { inner }
+    }
+
+    /// A client on a connection the test opened; reads time out after 10 s.
+    pub fn from_stream(stream: TcpStream) -> Client {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Client {
+            inner: namesrv_client::Client::from_stream(stream),
+        }
     }
 
     /// The socket, to change its timeouts.

@@ -23,6 +23,8 @@
 //! replayed, since plain HTTP hides nothing. A certificate subject cannot admit anyone
 //! there: the endpoint has no TLS.
 
+pub mod networks;
+mod proxy_trust;
 mod signature;
 
 use std::collections::HashMap;
@@ -34,6 +36,7 @@ use ipnet::IpNet;
 use namesrv_protocol::code::{Access, RequestCode};
 use namesrv_protocol::RemotingCommand;
 
+pub use proxy_trust::ProxyTrust;
 pub use signature::{sign, sign_http, ACCESS_KEY_FIELD, SIGNATURE_FIELD};
 
 /// Why a request was turned away; the text goes to the log and the client's remark.
@@ -68,8 +71,8 @@ impl Denied {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthConfigError {
-    #[error("authAdminAddresses: '{0}' is not an address or CIDR")]
-    BadAddress(String),
+    #[error("{key}: '{value}' is not an address or CIDR")]
+    BadAddress { key: &'static str, value: String },
     #[error("authCredentialsFile {path}: {source}")]
     Credentials {
         path: String,
@@ -96,13 +99,11 @@ impl AuthPolicy {
         tls_subjects: &str,
         protect_reads: bool,
     ) -> Result<AuthPolicy, AuthConfigError> {
-        let admin_networks = split(admin_addresses)
-            .map(|a| {
-                a.parse::<IpNet>()
-                    .or_else(|_| a.parse::<IpAddr>().map(IpNet::from))
-                    .map_err(|_| AuthConfigError::BadAddress(a.to_owned()))
-            })
-            .collect::<Result<_, _>>()?;
+        let admin_networks =
+            networks::parse(admin_addresses).map_err(|value| AuthConfigError::BadAddress {
+                key: "authAdminAddresses",
+                value,
+            })?;
         let credentials = if credentials_file.trim().is_empty() {
             HashMap::new()
         } else {
@@ -231,14 +232,12 @@ impl AuthPolicy {
         !self.is_enabled() || !self.admin_networks.is_empty() || !self.credentials.is_empty()
     }
 
-    /// An IPv4 peer reaching a dual-stack socket arrives as `::ffff:a.b.c.d`; it is matched
-    /// as the IPv4 address it is.
     fn is_admin_address(&self, peer: IpAddr) -> bool {
-        let peer = peer.to_canonical();
-        self.admin_networks.iter().any(|n| n.contains(&peer))
+        networks::contain(&self.admin_networks, peer)
     }
 }
 
+/// The entries of a `;`/`,`-separated configuration list.
 fn split(list: &str) -> impl Iterator<Item = &str> {
     list.split([';', ','])
         .map(str::trim)
@@ -450,7 +449,7 @@ mod tests {
     fn bad_config_is_reported() {
         assert!(matches!(
             AuthPolicy::from_config("10.0.0.0/99", "", "", false),
-            Err(AuthConfigError::BadAddress(_))
+            Err(AuthConfigError::BadAddress { .. })
         ));
         assert!(matches!(
             AuthPolicy::from_config("", "/nonexistent/keys", "", false),

@@ -129,6 +129,10 @@ pub struct NamesrvConfig {
     pub auth_tls_subjects: String,
     /// Require the same for reads (route, cluster, topic lists, KV/config reads).
     pub auth_reads: bool,
+    /// Load balancers (CIDRs or addresses, `;`-separated) whose PROXY protocol preamble is
+    /// believed for authorization: from them, the client address the preamble names is what
+    /// `authAdminAddresses` judges. From anyone else a preamble's address is only logged.
+    pub proxy_protocol_trusted_addresses: String,
     /// TLS on the remoting port (Java: `tls.server.mode`): `disabled`, `permissive` (TLS and
     /// plain on one port) or `enforcing`.
     pub tls_server_mode: String,
@@ -217,6 +221,7 @@ impl Default for NamesrvConfig {
             auth_credentials_file: String::new(),
             auth_tls_subjects: String::new(),
             auth_reads: false,
+            proxy_protocol_trusted_addresses: String::new(),
             address_server_list: String::new(),
         }
     }
@@ -295,6 +300,9 @@ const CHOICES: [(&str, &[&str]); 4] = [
     ("tlsServerNeedClientAuth", &["none", "optional", "require"]),
 ];
 
+/// Text keys that take a list of CIDRs and addresses.
+const ADDRESS_LISTS: [&str; 2] = ["authAdminAddresses", "proxyProtocolTrustedAddresses"];
+
 /// The value `raw` gives `key`, whose current value is `current`, or what the key takes.
 fn convert(key: &str, current: &serde_json::Value, raw: &str) -> Result<serde_json::Value, String> {
     match current {
@@ -328,6 +336,13 @@ fn convert(key: &str, current: &serde_json::Value, raw: &str) -> Result<serde_js
             }
             if key == "bindAddress" && raw.parse::<IpAddr>().is_err() {
                 return Err("an IP address".into());
+            }
+            if ADDRESS_LISTS.contains(&key) {
+                if let Err(entry) = crate::auth::networks::parse(raw) {
+                    return Err(format!(
+                        "a ;-separated list of addresses and CIDRs ('{entry}' is neither)"
+                    ));
+                }
             }
             Ok(serde_json::Value::String(raw.to_owned()))
         }
@@ -505,6 +520,16 @@ mod tests {
                 "one of disabled, permissive, enforcing",
             ),
             ("bindAddress", "localhost", "an IP address"),
+            (
+                "proxyProtocolTrustedAddresses",
+                "10.0.0.0/8;lb.example",
+                "a ;-separated list of addresses and CIDRs ('lb.example' is neither)",
+            ),
+            (
+                "authAdminAddresses",
+                "10.0.0.0/33",
+                "a ;-separated list of addresses and CIDRs ('10.0.0.0/33' is neither)",
+            ),
         ];
         for (key, value, expected) in cases {
             let mut config = NamesrvConfig::default();
@@ -542,6 +567,9 @@ mod tests {
             assert!(NamesrvConfig::is_known_key(key), "{key}");
         }
         for (key, _) in CHOICES {
+            assert!(NamesrvConfig::is_known_key(key), "{key}");
+        }
+        for key in ADDRESS_LISTS {
             assert!(NamesrvConfig::is_known_key(key), "{key}");
         }
     }

@@ -15,12 +15,13 @@ mod codec;
 pub mod context;
 pub mod dispatch;
 mod handlers;
+mod peer;
 mod slot;
 pub mod transport;
 
+pub use peer::Peer;
 pub use slot::ConnectionSlot;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use actix::io::{FramedWrite, WriteHandler};
@@ -69,7 +70,7 @@ const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a w
 
 pub struct Session {
     id: ConnectionId,
-    peer: SocketAddr,
+    peer: Peer,
     writer: FramedWrite<
         RemotingCommand,
         backlog::CountingWriter<transport::Writer>,
@@ -94,7 +95,7 @@ impl Session {
     /// Starts a session for `stream` on the current arbiter.
     pub fn start(
         stream: transport::Transport,
-        peer: SocketAddr,
+        peer: Peer,
         id: ConnectionId,
         services: Services,
         settings: SessionSettings,
@@ -208,6 +209,19 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
         self.last_activity = started;
         let request = match item {
             Ok(request) => request,
+            Err(ProtocolError::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::UnexpectedEof
+                ) =>
+            {
+                // A reset is how load balancers end their health checks; no frame was bad.
+                debug!(peer = %self.peer, error = %e, "connection reset by the peer");
+                self.close(ctx, "reset by the peer");
+                return;
+            }
             Err(e) => {
                 warn!(peer = %self.peer, error = %e, "closing connection: undecodable frame");
                 metrics().connections_closed_bad_frame.inc();
@@ -265,12 +279,16 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             }
             return;
         }
-        if let Err(denied) =
-            self.services
-                .auth
-                .check(&request, self.peer.ip(), self.tls_subject.as_deref())
-        {
-            warn!(peer = %self.peer, code, reason = %denied, "admin request refused");
+        if let Err(denied) = self.services.auth.check(
+            &request,
+            self.peer.auth_address(),
+            self.tls_subject.as_deref(),
+        ) {
+            if self.peer.has_untrusted_claim() {
+                warn!(peer = %self.peer, code, reason = %denied, "admin request refused; the PROXY preamble's client address was not used: {} is not in proxyProtocolTrustedAddresses", self.peer.socket().ip());
+            } else {
+                warn!(peer = %self.peer, code, reason = %denied, "admin request refused");
+            }
             metrics()
                 .auth_rejections
                 .with_label_values(&[denied.label()])

@@ -154,6 +154,44 @@ fn main() {
     write(&seeds.join("frame_decoder"), "cpp_client", &frame);
 
     vector_bodies(&seeds);
+    proxy_preambles(&seeds, &encode_frame(&route_query()).expect("seed encodes"));
+}
+
+/// What balancers send: HAProxy's v1 and v2 for IPv4 and IPv6, an AWS NLB's v2 with its
+/// VPC endpoint extension, a health check's LOCAL, v1 UNKNOWN; each followed by a route
+/// query in the same segment, as a preamble often is.
+fn proxy_preambles(seeds: &Path, frame: &[u8]) {
+    use namesrv_protocol::proxy_protocol::{ProxyHeader, ProxySource, ProxyVersion, Tlv};
+
+    let inet = |client: &str, destination: &str| ProxySource::Inet {
+        client: client.parse().expect("seed address"),
+        destination: destination.parse().expect("seed address"),
+    };
+    let v4 = inet("203.0.113.7:51234", "10.0.0.5:9876");
+    let v6 = inet("[2001:db8::7]:51234", "[2001:db8::5]:9876");
+    let nlb = vec![Tlv {
+        kind: 0xEA,
+        value: b"\x01vpce-0123456789abcdef0".to_vec(),
+    }];
+    let cases = [
+        ("v1_tcp4", ProxyVersion::V1, v4, vec![]),
+        ("v1_tcp6", ProxyVersion::V1, v6, vec![]),
+        ("v1_unknown", ProxyVersion::V1, ProxySource::Unknown, vec![]),
+        ("v2_inet", ProxyVersion::V2, v4, vec![]),
+        ("v2_inet6", ProxyVersion::V2, v6, vec![]),
+        ("v2_nlb_vpce", ProxyVersion::V2, v4, nlb),
+        ("v2_local", ProxyVersion::V2, ProxySource::Local, vec![]),
+    ];
+    for (name, version, source, tlvs) in cases {
+        let mut bytes = ProxyHeader {
+            version,
+            source,
+            tlvs,
+        }
+        .encode();
+        bytes.extend_from_slice(frame);
+        write(&seeds.join("proxy_protocol"), name, &bytes);
+    }
 }
 
 /// The bodies of the real-peer frames in `tests/vectors/`, each given to the target that
