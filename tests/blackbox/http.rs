@@ -363,6 +363,27 @@ fn a_stopping_server_sends_new_clients_away() {
     }
 }
 
+#[test]
+fn with_go_away_on_shutdown_off_a_stopping_server_serves_new_clients_as_usual() {
+    let server = Server::start(&["goAwayOnShutdown=false"]);
+    let mut b = server.client();
+    assert_eq!(
+        b.call(
+            Broker::new("c", "b", "127.0.0.1:10911", 0).register(&[("A", 4, 6), ("B", 4, 6)], 1)
+        )
+        .code,
+        0
+    );
+    let mut new_client = server.client();
+    assert_eq!(new_client.call(route_query("A")).code, 0);
+    server.signal("TERM");
+    server.wait_for_log("clients are served until the exit (goAwayOnShutdown=false)");
+    // The same window in which `a_stopping_server_sends_new_clients_away` gets GO_AWAY.
+    let resp = new_client.call(route_query("A"));
+    assert_eq!(resp.code, 0, "served, not sent away: {:?}", resp.remark);
+    assert!(!resp.body.is_empty(), "with the route");
+}
+
 /// A server whose admin policy admits `admin_addresses` and the access key
 /// `ops-ak`/`ops-secret`.
 fn server_with_policy(admin_addresses: &str) -> Server {
