@@ -9,6 +9,9 @@
 #                                       $BROKER_EXTRA_CONF lines are appended to its broker.conf
 #   peers.sh produce NAMESRV TOPIC COUNT [INTERVAL_MS]
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
+#   peers.sh nsload NAMESRV TOPIC QUERY_MS SEND_MS POLL_MS STOP_FILE MAX_SECONDS
+#                                       route queries and sends until STOP_FILE exists,
+#                                       counting failed calls (rolling_restart.sh)
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
 #                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
@@ -102,6 +105,9 @@ CONF
   consume)
     exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Consume "$@"
     ;;
+  nsload)
+    exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.NameServerLoad "$@"
+    ;;
   mqadmin)
     # $MQADMIN_HOME: a home of the caller's (e.g. with conf/tools.yml ACL credentials).
     if [ -n "${MQADMIN_HOME:-}" ]; then
@@ -126,7 +132,7 @@ CONF
       -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
     ;;
   *)
-    sed -n '2,15p' "$0" >&2
+    sed -n '2,18p' "$0" >&2
     exit 2
     ;;
 esac

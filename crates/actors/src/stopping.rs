@@ -2,13 +2,14 @@
 //!
 //! Once a server has been told to stop, a request from a client newer than V5_3_1 is
 //! answered GO_AWAY ("please go away", as Java's remoting server answers while shutting
-//! down) and its connection is closed after the answer, so the client moves to another
-//! replica at once instead of failing its next call on a dead connection. Older clients do
-//! not know GO_AWAY and are served as usual until the server is gone.
+//! down with `enableShutdownGracefully=true`) and its connection is closed after the
+//! answer, meant to move the client to another replica before the connection drops. Older
+//! clients do not know GO_AWAY and are served as usual until the server is gone.
 //!
 //! `goAwayOnShutdown=false` turns the answer off: the stopping server then serves every
-//! client as usual until it exits (see docs/operations.md for what a Java client makes of
-//! GO_AWAY from a name server).
+//! client as usual until it exits. Measured, that is what serves the Java 5.5.0 client
+//! better: it answers GO_AWAY by reconnecting to the same address, which a stopping server
+//! refuses, so the call fails (docs/operations.md, `tests/acceptance/rolling_restart.sh`).
 //!
 //! Unlike draining, which an operator sets for the process, this belongs to one server: it
 //! is part of [`Services`](crate::Services), so servers embedded side by side (the tests'
