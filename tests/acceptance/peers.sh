@@ -11,6 +11,9 @@
 #                                       $BROKER_EXTRA_CONF lines are appended to its broker.conf
 #   peers.sh produce NAMESRV TOPIC COUNT [INTERVAL_MS]
 #   peers.sh consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS
+#   peers.sh nsload NAMESRV TOPIC QUERY_MS SEND_MS POLL_MS STOP_FILE MAX_SECONDS
+#                                       route queries and sends until STOP_FILE exists,
+#                                       counting failed calls (rolling_restart.sh)
 #   peers.sh mqadmin ARGS...            org.apache.rocketmq.tools.command.MQAdminStartup
 #                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
@@ -120,6 +123,9 @@ CONF
   consume)
     exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Consume "$@"
     ;;
+  nsload)
+    exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.NameServerLoad "$@"
+    ;;
   mqadmin)
     # $MQADMIN_HOME: a home of the caller's (e.g. with conf/tools.yml ACL credentials).
     if [ -n "${MQADMIN_HOME:-}" ]; then
@@ -171,7 +177,7 @@ JSON
       -cp "$(classpath)" namesrv.acceptance.grpc.ProxyClient "$@"
     ;;
   *)
-    sed -n '2,23p' "$0" >&2
+    sed -n '2,26p' "$0" >&2
     exit 2
     ;;
 esac

@@ -327,13 +327,13 @@ fn logs_written_to_a_pipe_carry_no_colour_escapes() {
     }
 }
 
-/// Told to stop, the server sends clients newer than 5.3.1 away with GO_AWAY (and closes
-/// their connection) instead of letting their next call fail on a dropped connection; an
-/// older client, which does not know GO_AWAY, is still answered.
+/// With `goAwayOnShutdown=true`, a server told to stop sends clients newer than 5.3.1 away
+/// with GO_AWAY (and closes their connection); an older client, which does not know
+/// GO_AWAY, is still answered.
 #[test]
 fn a_stopping_server_sends_new_clients_away() {
     use std::time::Duration;
-    let server = Server::start(&[]);
+    let server = Server::start(&["goAwayOnShutdown=true"]);
     let mut b = server.client();
     assert_eq!(
         b.call(
@@ -361,6 +361,28 @@ fn a_stopping_server_sends_new_clients_away() {
     if let Some(resp) = old_client.read() {
         assert_eq!(resp.code, 0, "an old client is served, not sent away");
     }
+}
+
+#[test]
+fn by_default_a_stopping_server_serves_new_clients_as_usual() {
+    // The default.
+    let server = Server::start(&[]);
+    let mut b = server.client();
+    assert_eq!(
+        b.call(
+            Broker::new("c", "b", "127.0.0.1:10911", 0).register(&[("A", 4, 6), ("B", 4, 6)], 1)
+        )
+        .code,
+        0
+    );
+    let mut new_client = server.client();
+    assert_eq!(new_client.call(route_query("A")).code, 0);
+    server.signal("TERM");
+    server.wait_for_log("clients are served until the exit (goAwayOnShutdown=false)");
+    // The same window in which `a_stopping_server_sends_new_clients_away` gets GO_AWAY.
+    let resp = new_client.call(route_query("A"));
+    assert_eq!(resp.code, 0, "served, not sent away: {:?}", resp.remark);
+    assert!(!resp.body.is_empty(), "with the route");
 }
 
 /// A server whose admin policy admits `admin_addresses` and the access key

@@ -20,7 +20,8 @@ pub struct Services {
     pub kv: Addr<KvActor>,
     pub liveness: Addr<LivenessActor>,
     pub config: Addr<ConfigActor>,
-    /// Set once the server was told to stop: newer clients are sent away (`stopping`).
+    /// Set once the server was told to stop: newer clients are sent away unless
+    /// `goAwayOnShutdown` is off (`stopping`).
     pub stopping: crate::stopping::Stopping,
     /// Who may call the mutating admin codes (fixed at start).
     pub auth: std::sync::Arc<crate::auth::AuthPolicy>,

@@ -122,7 +122,11 @@ pub fn run(
         shutdown.recv().await;
         owners.services.stopping.begin();
         accept.abort();
-        info!("shutting down: no new connections; clients newer than 5.3.1 are sent away");
+        if owners.services.stopping.sends_away() {
+            info!("shutting down: no new connections; clients newer than 5.3.1 are sent away");
+        } else {
+            info!("shutting down: no new connections; clients are served until the exit (goAwayOnShutdown=false)");
+        }
         if let Some(task) = http_task {
             task.abort();
         }

@@ -17,6 +17,7 @@ use namesrv_actors::kv::KvActor;
 use namesrv_actors::liveness::LivenessActor;
 use namesrv_actors::route::table::RouteSnapshot;
 use namesrv_actors::route::{RouteActor, RoutePublication, SnapshotSettings, WorkerAnswers};
+use namesrv_actors::stopping::Stopping;
 use namesrv_actors::Services;
 
 /// The running owners, their threads, and the services handed to sessions.
@@ -90,7 +91,7 @@ impl Owners {
             kv: kv.clone(),
             liveness,
             config,
-            stopping: Default::default(),
+            stopping: Stopping::new(cfg.go_away_on_shutdown),
         };
         Ok(Owners {
             route,

@@ -115,6 +115,9 @@ pub struct NamesrvConfig {
     pub route_snapshot_path: String,
     /// Seconds between route snapshots (written only when routes changed).
     pub route_snapshot_interval_seconds: i64,
+    /// While stopping, answer requests from clients newer than V5_3_1 with GO_AWAY and close
+    /// their connection (false: serve them as usual until the process exits).
+    pub go_away_on_shutdown: bool,
     /// Port of the HTTP endpoint (/metrics, /healthz, /readyz) on `bindAddress`; -1 = off,
     /// 0 = any free port.
     pub http_port: i64,
@@ -209,6 +212,7 @@ impl Default for NamesrvConfig {
             frame_read_timeout_millis: 60_000,
             route_snapshot_path: String::new(),
             route_snapshot_interval_seconds: 10,
+            go_away_on_shutdown: false,
             http_port: -1,
             tls_server_mode: "disabled".into(),
             tls_server_cert_path: String::new(),

@@ -243,7 +243,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             SerializeType::Json => m.requests_json_header.inc(),
             SerializeType::RocketMq => m.requests_rocketmq_header.inc(),
         }
-        if request.version > V5_3_1 && self.services.stopping.is_stopping() {
+        if request.version > V5_3_1 && self.services.stopping.sends_away() {
             let answer = RemotingCommand::response_to(&request, ResponseCode::GO_AWAY)
                 .with_remark("please go away");
             metrics().observe(code, answer.code, started.elapsed());
