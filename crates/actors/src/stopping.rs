@@ -70,6 +70,6 @@ mod tests {
         off.begin();
         assert!(off.is_stopping());
         assert!(!off.sends_away(), "goAwayOnShutdown=false: served as usual");
-        assert!(Stopping::default().go_away, "on by default");
+        assert!(!Stopping::default().go_away, "off by default");
     }
 }
