@@ -344,6 +344,8 @@ pub enum ConfigUpdateError {
     Unparsable(String),
     #[error("could not persist the config: {0}")]
     Persist(String),
+    #[error("the route owner did not take the update: {0}")]
+    NotApplied(String),
 }
 
 // ---------------------------------------------------------------------------------------

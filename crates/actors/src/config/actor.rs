@@ -92,10 +92,31 @@ impl Handler<GetNamesrvConfig> for ConfigActor {
 }
 
 impl Handler<UpdateNamesrvConfig> for ConfigActor {
-    type Result = Result<(), ConfigUpdateError>;
+    type Result = ResponseFuture<Result<(), ConfigUpdateError>>;
 
     fn handle(&mut self, msg: UpdateNamesrvConfig, _: &mut Self::Context) -> Self::Result {
-        let entries = try_parse_properties(&msg.0).map_err(|e| {
+        let applied = match self.apply(&msg.0) {
+            Ok(true) => self
+                .route
+                .send(UpdateRuntimeFlags(self.config.runtime_flags())),
+            Ok(false) => return Box::pin(async { Ok(()) }),
+            Err(e) => return Box::pin(async move { Err(e) }),
+        };
+        // Acknowledged only once the route owner holds the new flags: a client that saw OK
+        // never gets an answer shaped by the old ones afterwards (the workers' kept answers
+        // included, since the route owner publishes the change before it replies).
+        Box::pin(async move {
+            applied
+                .await
+                .map_err(|e| ConfigUpdateError::NotApplied(e.to_string()))
+        })
+    }
+}
+
+impl ConfigActor {
+    /// Checks, persists and takes an update; `Ok(true)` if it changed anything.
+    fn apply(&mut self, text: &str) -> Result<bool, ConfigUpdateError> {
+        let entries = try_parse_properties(text).map_err(|e| {
             warn!(error = %e, "config update refused: body is not properties text");
             ConfigUpdateError::Unparsable(e.to_string())
         })?;
@@ -130,7 +151,7 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
         }
         if changes.is_empty() {
             info!(keys = ?entries.iter().map(|(k, _)| k).collect::<Vec<_>>(), "configuration update changes nothing");
-            return Ok(());
+            return Ok(false);
         }
         if let Err(e) = self.persist(&changes) {
             warn!(error = %e, "config update refused");
@@ -138,9 +159,7 @@ impl Handler<UpdateNamesrvConfig> for ConfigActor {
         }
         self.config = updated;
         info!(?changes, "configuration updated");
-        self.route
-            .do_send(UpdateRuntimeFlags(self.config.runtime_flags()));
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -158,6 +177,39 @@ mod tests {
         type Result = ();
 
         fn handle(&mut self, _: UpdateRuntimeFlags, _: &mut Self::Context) {}
+    }
+
+    /// Records the flags it was given.
+    struct SeenFlags(std::sync::Arc<std::sync::Mutex<Vec<bool>>>);
+
+    impl Actor for SeenFlags {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<UpdateRuntimeFlags> for SeenFlags {
+        type Result = ();
+
+        fn handle(&mut self, msg: UpdateRuntimeFlags, _: &mut Self::Context) {
+            self.0.lock().unwrap().push(msg.0.enable_topic_list);
+        }
+    }
+
+    /// A client that saw an update acknowledged must never get an answer shaped by the old
+    /// flags: the acknowledgement waits for the route owner.
+    #[actix_rt::test]
+    async fn an_update_is_acknowledged_only_after_the_route_owner_took_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = NamesrvConfig {
+            config_store_path: dir.path().join("namesrv.properties").display().to_string(),
+            ..NamesrvConfig::default()
+        };
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let route = SeenFlags(seen.clone()).start().recipient();
+        let addr = ConfigActor::new(config, BTreeMap::new(), route).start();
+        update(&addr, "enableTopicList=false").await.unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![false]);
+        update(&addr, "enableTopicList=false").await.unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 1, "no change, nothing to tell");
     }
 
     const OPERATORS_FILE: &str = "# production name server\r\n\

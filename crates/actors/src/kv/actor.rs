@@ -58,6 +58,28 @@ impl KvActor {
         }
     }
 
+    /// The answer to a write: for ORDER_TOPIC_CONFIG, given only once the route owner holds
+    /// the new values, so a client that saw the write acknowledged never gets a route
+    /// without them afterwards (the route owner publishes the change before it replies).
+    fn acknowledge(&self, namespace: &str) -> ResponseFuture<Result<(), KvWriteError>> {
+        let Some(r) = self
+            .order_topic_subscriber
+            .as_ref()
+            .filter(|_| namespace == ORDER_TOPIC_CONFIG)
+        else {
+            return Box::pin(async { Ok(()) });
+        };
+        let applied = r.send(OrderTopicConfigChanged(
+            self.store.namespace(ORDER_TOPIC_CONFIG).cloned(),
+        ));
+        Box::pin(async move {
+            // The write is durable either way; a route owner that is gone means the server
+            // is stopping, and there are no routes left to be stale.
+            let _ = applied.await;
+            Ok(())
+        })
+    }
+
     /// Persists the store; on failure restores `previous` and reports the error.
     fn persist_or_roll_back(&mut self, previous: KvStore) -> Result<(), KvWriteError> {
         match self.file.save(&self.store.to_file_bytes()) {
@@ -88,7 +110,7 @@ impl Actor for KvActor {
 }
 
 impl Handler<PutKvConfig> for KvActor {
-    type Result = Result<(), KvWriteError>;
+    type Result = ResponseFuture<Result<(), KvWriteError>>;
 
     fn handle(&mut self, msg: PutKvConfig, _: &mut Self::Context) -> Self::Result {
         let previous = self.store.clone();
@@ -96,30 +118,28 @@ impl Handler<PutKvConfig> for KvActor {
             Some(value) => self.store.put(&msg.namespace, &msg.key, value),
             None => self.store.put_null(&msg.namespace, &msg.key),
         }
-        self.persist_or_roll_back(previous)?;
+        if let Err(e) = self.persist_or_roll_back(previous) {
+            return Box::pin(async move { Err(e) });
+        }
         let value = msg.value.as_deref().unwrap_or("(null)");
         info!(namespace = %msg.namespace, key = %msg.key, value, "KV put");
-        if msg.namespace == ORDER_TOPIC_CONFIG {
-            self.publish_order_topic_config();
-        }
-        Ok(())
+        self.acknowledge(&msg.namespace)
     }
 }
 
 impl Handler<DeleteKvConfig> for KvActor {
-    type Result = Result<(), KvWriteError>;
+    type Result = ResponseFuture<Result<(), KvWriteError>>;
 
     fn handle(&mut self, msg: DeleteKvConfig, _: &mut Self::Context) -> Self::Result {
         let previous = self.store.clone();
         if !self.store.delete(&msg.namespace, &msg.key) {
-            return Ok(());
+            return Box::pin(async { Ok(()) });
         }
-        self.persist_or_roll_back(previous)?;
+        if let Err(e) = self.persist_or_roll_back(previous) {
+            return Box::pin(async move { Err(e) });
+        }
         info!(namespace = %msg.namespace, key = %msg.key, "KV delete");
-        if msg.namespace == ORDER_TOPIC_CONFIG {
-            self.publish_order_topic_config();
-        }
-        Ok(())
+        self.acknowledge(&msg.namespace)
     }
 }
 
