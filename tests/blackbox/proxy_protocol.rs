@@ -13,11 +13,11 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::haproxy::Haproxy;
+use common::pki::Pki;
 use common::{eventually, request, route_of, route_query, Broker, Client, Server};
 use namesrv_protocol::frame::encode_frame;
 use namesrv_protocol::proxy_protocol::{ProxyHeader, ProxySource, ProxyVersion};
@@ -283,68 +283,6 @@ fn a_preamble_split_from_its_frame_or_sharing_its_segment_is_read() {
     assert_eq!(c.read().expect("an answer").code, 17);
 }
 
-/// A CA (`ca.pem`) and a certificate for 127.0.0.1 it signed (`server.pem`, `server.key`)
-/// in `dir`.
-fn certificates(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl is installed");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test-ca",
-    ]);
-    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=namesrv",
-    ]);
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-    ]);
-}
-
 /// A route query over TLS on `tcp` (past whatever the caller already wrote on it).
 fn tls_route_query(tcp: TcpStream, ca: &Path) -> RemotingCommand {
     let mut roots = rustls::RootCertStore::empty();
@@ -380,32 +318,23 @@ fn tls_route_query(tcp: TcpStream, ca: &Path) -> RemotingCommand {
 
 #[test]
 fn the_preamble_comes_before_tls_in_every_tls_mode() {
-    let pki = tempfile::tempdir().unwrap();
-    certificates(pki.path());
-    let cert = format!(
-        "tls.server.certPath={}",
-        pki.path().join("server.pem").display()
-    );
-    let key = format!(
-        "tls.server.keyPath={}",
-        pki.path().join("server.key").display()
-    );
+    let pki = Pki::make();
     for mode in ["permissive", "enforcing"] {
-        let server_mode = format!("tls.server.mode={mode}");
-        let http = "httpPort=0".to_owned();
-        let server = Server::start(&[&server_mode, &cert, &key, &http].map(String::as_str));
+        let mut settings = pki.server_settings(mode);
+        settings.push("httpPort=0".to_owned());
+        let server = Server::start(&settings.iter().map(String::as_str).collect::<Vec<_>>());
         let haproxy = Haproxy::start(&[format!("{} send-proxy-v2 source {PROXY_IP}", server.addr)]);
         let series = "namesrv_proxy_preambles_total{kind=\"v2\"}";
         let before = metric(&server, series);
         let through = connect_from(CLIENT_IP, &haproxy.frontends[0]);
-        let answer = tls_route_query(through, &pki.path().join("ca.pem"));
+        let answer = tls_route_query(through, &pki.path("ca.pem"));
         assert_eq!(answer.code, 17, "{mode}: through HAProxy");
 
         let mut direct = connect_from(CLIENT_IP, &server.addr);
         direct
             .write_all(&preamble(ProxyVersion::V1, "203.0.113.7:1", &server.addr))
             .unwrap();
-        let answer = tls_route_query(direct, &pki.path().join("ca.pem"));
+        let answer = tls_route_query(direct, &pki.path("ca.pem"));
         assert_eq!(answer.code, 17, "{mode}: v1 then TLS");
         assert_eq!(metric(&server, series) - before, 1.0);
         assert_eq!(

@@ -19,6 +19,7 @@ use namesrv_protocol::{RemotingCommand, SerializeType};
 pub mod haproxy;
 pub mod in_process;
 pub mod java;
+pub mod pki;
 
 /// A running name server, killed when dropped.
 pub struct Server {
