@@ -135,15 +135,6 @@ fn broker_producer_consumer(line: &str) {
     assert!(!broker_registered(&server));
 }
 
-/// The metric line `series` of `server` (0 when absent; `httpPort` must be set).
-fn metric(server: &Server, series: &str) -> f64 {
-    server
-        .metrics_text()
-        .lines()
-        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// Everything Java speaks to a name server, through a real HAProxy that starts every
 /// connection with a PROXY preamble: a 5.5.0 broker registers and heartbeats through the v2
 /// frontend, `mqadmin` creates a topic through the v1 one, a producer sends through v2 and a
@@ -183,7 +174,7 @@ fn a_real_5x_broker_producer_and_consumer_work_through_haproxy_with_proxy_protoc
 
     for kind in ["v1", "v2"] {
         let series = format!("namesrv_proxy_preambles_total{{kind=\"{kind}\"}}");
-        let read = metric(&server, &series);
+        let read = server.metric(&series);
         assert!(read >= 2.0, "{kind} preambles read: {read}");
         eprintln!("{kind} preambles: {read}");
     }

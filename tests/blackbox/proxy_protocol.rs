@@ -66,15 +66,6 @@ fn kv_get(c: &mut Client, key: &str) -> Option<String> {
     (answer.code == 0).then(|| answer.ext("value").unwrap_or_default().to_owned())
 }
 
-/// The value of the metric line starting with `series` (0 when absent).
-fn metric(server: &Server, series: &str) -> f64 {
-    server
-        .metrics_text()
-        .lines()
-        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-        .unwrap_or(0.0)
-}
-
 fn preamble(version: ProxyVersion, client: &str, destination: &str) -> Vec<u8> {
     ProxyHeader {
         version,
@@ -110,7 +101,7 @@ fn routes_and_kv_through_a_real_haproxy_with_v1_and_v2() {
     for (frontend, version) in haproxy.frontends.iter().zip(["v1", "v2"]) {
         // HAProxy's readiness probe was relayed too: count from here.
         let series = format!("namesrv_proxy_preambles_total{{kind=\"{version}\"}}");
-        let before = metric(&server, &series);
+        let before = server.metric(&series);
         let mut c = client_from(CLIENT_IP, frontend);
         let route = route_of(&mut c, "TopicProxy").expect("a route through HAProxy");
         assert_eq!(route.queue_datas.len(), 1, "{version}");
@@ -125,16 +116,15 @@ fn routes_and_kv_through_a_real_haproxy_with_v1_and_v2() {
         let mut again = client_from(CLIENT_IP, frontend);
         assert_eq!(kv_get(&mut again, &key).as_deref(), Some(version));
         assert_eq!(
-            metric(&server, &series) - before,
+            server.metric(&series) - before,
             2.0,
             "one preamble per relayed connection"
         );
     }
     assert!(
-        eventually(Duration::from_secs(5), || metric(
-            &server,
-            "namesrv_proxy_preambles_total{kind=\"v2_local\"}"
-        ) >= 2.0),
+        eventually(Duration::from_secs(5), || server
+            .metric("namesrv_proxy_preambles_total{kind=\"v2_local\"}")
+            >= 2.0),
         "HAProxy's health checks send v2 LOCAL preambles"
     );
     let text = server.metrics_text();
@@ -143,7 +133,7 @@ fn routes_and_kv_through_a_real_haproxy_with_v1_and_v2() {
         "no preamble was refused: {text}"
     );
     assert_eq!(
-        metric(&server, "namesrv_connections_closed_bad_frame_total"),
+        server.metric("namesrv_connections_closed_bad_frame_total"),
         0.0,
         "health checks are not mistaken for bad frames"
     );
@@ -242,7 +232,7 @@ fn malformed_slow_and_oversized_preambles_close_only_their_connection() {
         let _ = c.try_send_raw(&encode_frame(&route_query("T")).unwrap());
         assert!(c.closed_within(Duration::from_secs(5)), "{reason}");
         let series = format!("namesrv_proxy_preambles_rejected_total{{reason=\"{reason}\"}}");
-        assert_eq!(metric(&server, &series), 1.0, "{reason}");
+        assert_eq!(server.metric(&series), 1.0, "{reason}");
     }
     let line = server.wait_for_log("bad PROXY protocol preamble");
     assert!(line.contains(CLIENT_IP), "{line}");
@@ -252,10 +242,7 @@ fn malformed_slow_and_oversized_preambles_close_only_their_connection() {
     slow.send_raw(b"PROXY TCP4 10.0.0.1");
     assert!(slow.closed_within(Duration::from_secs(15)));
     assert_eq!(
-        metric(
-            &server,
-            "namesrv_proxy_preambles_rejected_total{reason=\"timed_out\"}"
-        ),
+        server.metric("namesrv_proxy_preambles_rejected_total{reason=\"timed_out\"}"),
         1.0
     );
 
@@ -325,7 +312,7 @@ fn the_preamble_comes_before_tls_in_every_tls_mode() {
         let server = Server::start(&settings.iter().map(String::as_str).collect::<Vec<_>>());
         let haproxy = Haproxy::start(&[format!("{} send-proxy-v2 source {PROXY_IP}", server.addr)]);
         let series = "namesrv_proxy_preambles_total{kind=\"v2\"}";
-        let before = metric(&server, series);
+        let before = server.metric(series);
         let through = connect_from(CLIENT_IP, &haproxy.frontends[0]);
         let answer = tls_route_query(through, &pki.path("ca.pem"));
         assert_eq!(answer.code, 17, "{mode}: through HAProxy");
@@ -336,9 +323,9 @@ fn the_preamble_comes_before_tls_in_every_tls_mode() {
             .unwrap();
         let answer = tls_route_query(direct, &pki.path("ca.pem"));
         assert_eq!(answer.code, 17, "{mode}: v1 then TLS");
-        assert_eq!(metric(&server, series) - before, 1.0);
+        assert_eq!(server.metric(series) - before, 1.0);
         assert_eq!(
-            metric(&server, "namesrv_proxy_preambles_total{kind=\"v1\"}"),
+            server.metric("namesrv_proxy_preambles_total{kind=\"v1\"}"),
             1.0
         );
     }

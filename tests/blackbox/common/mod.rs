@@ -118,6 +118,15 @@ impl Server {
         }
     }
 
+    /// The value of the metric line starting with `series` in `GET /metrics`, 0 when the
+    /// series is absent (the server must run with `httpPort` set).
+    pub fn metric(&self, series: &str) -> f64 {
+        self.metrics_text()
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// The text of `GET /metrics` (the server must run with `httpPort=0` or a port).
     pub fn metrics_text(&self) -> String {
         let web = self
