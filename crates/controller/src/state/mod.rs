@@ -1,0 +1,1 @@
+//! The replicated controller state and the decisions that change it (filled in by issue 12).
