@@ -9,4 +9,5 @@
 //! * [`state`]: plain Rust, no actors, no Raft: the replicated state, the events that change
 //!   it, the decisions that produce events from requests, and the election policy.
 
+pub mod raft;
 pub mod state;

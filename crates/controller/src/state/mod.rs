@@ -1,1 +1,7 @@
-//! The replicated controller state and the decisions that change it (filled in by issue 12).
+//! The replicated controller state and the decisions that change it.
+
+mod events;
+mod replicas;
+
+pub use events::ControllerEvent;
+pub use replicas::ReplicasInfo;
