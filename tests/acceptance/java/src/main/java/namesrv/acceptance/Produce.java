@@ -31,8 +31,10 @@ public final class Produce {
                 Message msg = new Message(topic, "acceptance",
                         ("acceptance-" + i).getBytes(StandardCharsets.UTF_8));
                 SendResult result = sendWithRetries(producer, msg);
+                // "sent <i> <status> <msgId> <queue>": a test takes the acknowledged ones
+                // (SEND_OK) from these lines.
                 System.out.println("sent " + i + " " + result.getSendStatus() + " "
-                        + result.getMessageQueue());
+                        + result.getMsgId() + " " + result.getMessageQueue());
                 if (result.getSendStatus() == SendStatus.SEND_OK) {
                     ok++;
                 }
