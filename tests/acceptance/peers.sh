@@ -18,11 +18,13 @@
 #                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
 #                                       $JAVA_NAMESRV_OPTS replaces its JVM heap/GC options
-#   peers.sh javactl DIR NS_PORT SELF_ID PEERS
-#                                       the Java name server hosting a controller node
+#   peers.sh ctlconf DIR NS_PORT SELF_ID PEERS
+#                                       write DIR/namesrv.properties for a controller node
 #                                       (enableControllerInNamesrv, DLedger group1; PEERS as
-#                                       n0-127.0.0.1:P0;n1-…); namesrv.properties and store
-#                                       under DIR; $CONTROLLER_EXTRA_CONF lines appended (exec)
+#                                       n0-127.0.0.1:P0;n1-…); $CONTROLLER_EXTRA_CONF lines
+#                                       appended; ours reads it with `namesrv -c`
+#   peers.sh javactl DIR NS_PORT SELF_ID PEERS
+#                                       the Java name server hosting that node (ctlconf, exec)
 #   peers.sh ctlbroker NAMESRV CONTROLLERS DIR PORT [BROKER_NAME] [CLUSTER]
 #                                       a broker in controller mode (brokerId -1, the
 #                                       controllers assign it) in the foreground (exec);
@@ -83,6 +85,31 @@ tools_home() {
 classpath() {
   [ -s "$cp_file" ] || { echo "peers.sh: run 'peers.sh build' first (for $java_dir)" >&2; exit 2; }
   cat "$cp_file"
+}
+
+# write_ctl_conf DIR NS_PORT SELF_ID PEERS: DIR/namesrv.properties of a name server hosting a
+# controller node. The same file serves Java's name server and ours (`namesrv -c`). The name
+# server reads the controller's keys from its own properties file; the controller does not
+# answer on listenPort but on this node's address in PEERS (DLedger's own server).
+# mappedFileSize: DLedger's 1 GB default log file, down to 10 MB as Apache's
+# ControllerManagerTest does; scanNotActiveBrokerInterval as there too.
+write_ctl_conf() {
+  local dir="$1" port="$2" self_id="$3" peers="$4"
+  mkdir -p "$dir"
+  write_logback "$dir"
+  cat > "$dir/namesrv.properties" <<CONF
+listenPort=$port
+bindAddress=127.0.0.1
+kvConfigPath=$dir/kvConfig.json
+enableControllerInNamesrv=true
+controllerDLegerGroup=group1
+controllerDLegerPeers=$peers
+controllerDLegerSelfId=$self_id
+controllerStorePath=$dir/controller
+mappedFileSize=10485760
+scanNotActiveBrokerInterval=1000
+${CONTROLLER_EXTRA_CONF:-}
+CONF
 }
 
 # run_broker NAMESRV DIR PORT CLUSTER NAME ID MODE_CONF: writes DIR/broker.conf (MODE_CONF, then
@@ -181,27 +208,12 @@ storePathBrokerIdentity=$dir/store/brokerIdentity"
     exec java ${JAVA_NAMESRV_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC} -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
       -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
     ;;
+  ctlconf)
+    write_ctl_conf "$@"
+    ;;
   javactl)
-    dir="$1"; port="$2"; self_id="$3"; peers="$4"
-    mkdir -p "$dir"
-    write_logback "$dir"
-    # The name server reads the controller's keys from its own properties file. The
-    # controller does not answer on listenPort but on this node's address in PEERS (DLedger's
-    # own server). mappedFileSize: DLedger's 1 GB default log file, down to 10 MB as Apache's
-    # ControllerManagerTest does; scanNotActiveBrokerInterval as there too.
-    cat > "$dir/namesrv.properties" <<CONF
-listenPort=$port
-bindAddress=127.0.0.1
-kvConfigPath=$dir/kvConfig.json
-enableControllerInNamesrv=true
-controllerDLegerGroup=group1
-controllerDLegerPeers=$peers
-controllerDLegerSelfId=$self_id
-controllerStorePath=$dir/controller
-mappedFileSize=10485760
-scanNotActiveBrokerInterval=1000
-${CONTROLLER_EXTRA_CONF:-}
-CONF
+    dir="$1"
+    write_ctl_conf "$@"
     export ROCKETMQ_HOME="$dir"
     # --add-opens: the controller's Hessian serializer reflects into java.lang at class load and
     # prints a stack trace per field on Java 17 without it.
@@ -238,7 +250,7 @@ JSON
       -cp "$(classpath)" namesrv.acceptance.grpc.ProxyClient "$@"
     ;;
   *)
-    sed -n '2,34p' "$0" >&2
+    sed -n '2,36p' "$0" >&2
     exit 2
     ;;
 esac

@@ -24,6 +24,10 @@ public final class Produce {
         producer.setNamesrvAddr(namesrv);
         producer.setSendMsgTimeout(5000);
         producer.setRetryTimesWhenSendFailed(4);
+        // -Dnamesrv.acceptance.pollNameServerInterval=MS: how often routes are re-read (the
+        // client's default is 30 s, so after a failover sends go to the dead master that long).
+        producer.setPollNameServerInterval(
+                Integer.getInteger("namesrv.acceptance.pollNameServerInterval", 30000));
         producer.start();
         int ok = 0;
         try {
