@@ -111,8 +111,8 @@ impl ControllerSession {
                     None => Vec::new(),
                 };
                 if names.is_empty() {
-                    // Java answers an empty or absent list with a bare success.
-                    Dispatched::Now(Reply::success())
+                    // Java falls through to its "no response code set" answer.
+                    Dispatched::Now(Reply::code(ResponseCode::SYSTEM_ERROR, "not set any response code"))
                 } else {
                     ask(ControllerRequest::GetSyncStateData(names))
                 }

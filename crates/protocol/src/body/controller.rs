@@ -53,7 +53,17 @@ impl JsonBody for ElectMasterResponseBody {
         if let Some(group) = &self.broker_member_group {
             w.key("brokerMemberGroup");
             w.begin_object();
-            write_broker_addrs(w, &group.broker_addrs);
+            // Java's controller writes these keys bare (`{1:"…"}`), which the 5.x mqadmin's
+            // fastjson2 refuses ("not support unquoted name"): `mqadmin electMaster` fails
+            // against Java's controller after the election succeeded. Quoted keys read the
+            // same in fastjson 1 and 2, so ours does not repeat that.
+            w.key("brokerAddrs");
+            w.begin_object();
+            for (id, addr) in &group.broker_addrs {
+                w.key(&id.to_string());
+                w.string(addr);
+            }
+            w.end_object();
             w.str_member("brokerName", &group.broker_name);
             w.str_member("cluster", &group.cluster);
             w.end_object();
@@ -213,7 +223,8 @@ mod tests {
             Some("127.0.0.1:30921")
         );
         assert_eq!(body.sync_state_set, BTreeSet::from([2]));
-        assert_eq!(fastjson(&body), java);
+        // Read as Java writes it; written with quoted keys, which mqadmin's fastjson2 reads.
+        assert_eq!(fastjson(&body), java.replace("{1:", "{\"1\":").replace(",2:", ",\"2\":"));
 
         let still = ElectMasterResponseBody {
             broker_member_group: None,
