@@ -411,7 +411,9 @@ fn a_master_is_elected_and_messages_flow() {
     } else {
         // Ours quotes those keys (docs/compatibility.md), so the command reports success.
         assert!(!elect.contains("Exception"), "{elect}");
-        assert!(elect.contains("#MasterEpoch") && elect.contains("#Broker\t"), "{elect}");
+        // (No member lines: mqadmin reads the body as a bare BrokerMemberGroup, which it is
+        // not, for Java's controller either.)
+        assert!(elect.contains("#MasterEpoch"), "{elect}");
     }
     let (elected, took) = group.wait_new_master(&state, since, Duration::from_secs(30));
     assert_eq!(elected.master_broker_id, slave.broker_id, "the designated broker");
@@ -821,12 +823,14 @@ fn the_broker_registration_sequence_answers_as_recorded() {
     let (stored, recorded) = (stored.as_array().unwrap(), recorded.as_array().unwrap());
     assert_eq!(stored.len(), recorded.len(), "as many steps as recorded");
     for (want, got) in stored.iter().zip(recorded) {
-        assert_eq!(
-            got,
-            want,
-            "{} answers as Java 5.5.0 did",
-            want["request"]
-        );
+        let mut want = want.clone();
+        if implementation() == Impl::Ours {
+            // The one deliberate difference (docs/compatibility.md): ours quotes the member
+            // group's number keys, which Java writes bare and its own mqadmin cannot read.
+            assert_eq!(got["answer"]["bodyHasBareNumberKeys"], false, "{}", want["request"]);
+            want["answer"]["bodyHasBareNumberKeys"] = Value::Bool(false);
+        }
+        assert_eq!(got, &want, "{} answers as Java 5.5.0 did", want["request"]);
     }
 }
 
