@@ -830,7 +830,13 @@ fn the_broker_registration_sequence_answers_as_recorded() {
             assert_eq!(got["answer"]["bodyHasBareNumberKeys"], false, "{}", want["request"]);
             want["answer"]["bodyHasBareNumberKeys"] = Value::Bool(false);
         }
-        assert_eq!(got, &want, "{} answers as Java 5.5.0 did", want["request"]);
+        // Codes, header fields and bodies must match; a remark's wording is free, its presence
+        // is not.
+        let mut got = got.clone();
+        for answer in [&mut want["answer"], &mut got["answer"]] {
+            answer["remark"] = Value::Bool(!answer["remark"].is_null());
+        }
+        assert_eq!(got, want, "{} answers as Java 5.5.0 did", want["request"]);
     }
 }
 
