@@ -130,7 +130,7 @@ fn a_living_master_is_kept_and_named_in_the_answer() {
 
 #[test]
 fn re_election_prefers_higher_epoch_then_offset_then_priority() {
-    let cases: [(&[(i64, i32, i64, i32)], i64); 3] = [
+    let cases: [(&[Report], i64); 3] = [
         // Master 1 is silent (not listed); 2 has the higher epoch.
         (&[(2, 1, 2, 0), (3, 0, 3, 0)], 2),
         // Same epoch: the higher max offset.

@@ -44,8 +44,11 @@ pub fn only(alive: impl Fn(i64) -> bool) -> Live<impl Fn(i64) -> bool> {
     }
 }
 
-/// Alive replicas with reports: (id, epoch, max offset, priority).
-pub fn reporting(reports: &[(i64, i32, i64, i32)]) -> Live<impl Fn(i64) -> bool> {
+/// A replica's report: (id, epoch, max offset, election priority).
+pub type Report = (i64, i32, i64, i32);
+
+/// Alive replicas with reports.
+pub fn reporting(reports: &[Report]) -> Live<impl Fn(i64) -> bool> {
     let ids: BTreeSet<i64> = reports.iter().map(|r| r.0).collect();
     Live {
         alive: move |id| ids.contains(&id),
