@@ -14,6 +14,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use common::controller::{
@@ -28,6 +29,14 @@ use serde_json::Value;
 
 const CLUSTER: &str = "ControllerCluster";
 const BROKER: &str = "ctlBroker";
+
+/// One test's JVMs at a time (three controllers, two brokers, a client): two tests side by
+/// side on a 2-core machine would blur the failover times and risk timeouts, whatever
+/// `--test-threads` says.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The one place the controller implementation is chosen (`CONTROLLER_IMPL=java|ours`).
 fn implementation() -> Impl {
@@ -319,6 +328,7 @@ fn no_acknowledged_message_lost<R>(
 
 #[test]
 fn a_master_is_elected_and_messages_flow() {
+    let _serial = one_at_a_time();
     let mut group = Group::start();
     let ctl = group.controllers.controller_addrs();
     let ns = group.controllers.namesrv_addrs();
@@ -512,6 +522,7 @@ fn a_master_is_elected_and_messages_flow() {
 
 #[test]
 fn killing_the_master_elects_the_slave_and_no_acknowledged_message_is_lost() {
+    let _serial = one_at_a_time();
     let mut group = Group::start();
     let before = group.state();
     let master = group.broker_at(&before.master_address);
@@ -533,6 +544,7 @@ fn killing_the_master_elects_the_slave_and_no_acknowledged_message_is_lost() {
 
 #[test]
 fn killing_the_controller_leader_moves_leadership_and_a_later_master_failure_is_handled() {
+    let _serial = one_at_a_time();
     let mut group = Group::start();
     let old_leader = group.controllers.leader().expect("a leader");
     group.controllers.kill(old_leader);
@@ -598,6 +610,7 @@ fn killing_the_controller_leader_moves_leadership_and_a_later_master_failure_is_
 
 #[test]
 fn a_frozen_master_is_replaced_after_the_heartbeat_timeout() {
+    let _serial = one_at_a_time();
     let group = Group::start();
     let before = group.state();
     let master = group.broker_at(&before.master_address);
@@ -630,6 +643,7 @@ fn a_frozen_master_is_replaced_after_the_heartbeat_timeout() {
 
 #[test]
 fn restarting_every_controller_keeps_broker_ids_and_epochs() {
+    let _serial = one_at_a_time();
     let mut group = Group::start();
     let before = group.state();
     for i in 0..3 {
@@ -684,6 +698,7 @@ fn restarting_every_controller_keeps_broker_ids_and_epochs() {
 /// compared with Java's. Addresses and the leader's id are normalised.
 #[test]
 fn the_broker_registration_sequence_answers_as_recorded() {
+    let _serial = one_at_a_time();
     let controllers = ControllerCluster::start(implementation(), 3);
     let leader = controllers.leader().expect("a leader");
     let leader_addr = controllers.nodes[leader].controller_addr();
