@@ -36,11 +36,12 @@ pub enum Impl {
 }
 
 impl Impl {
-    /// `CONTROLLER_IMPL=java|ours`; Java when unset, until ours is on main.
+    /// `CONTROLLER_IMPL=java|ours`; ours when unset (`java` runs the same tests against
+    /// Java's controller, to see what Java does).
     pub fn from_env() -> Impl {
         match std::env::var("CONTROLLER_IMPL").as_deref() {
-            Ok("ours") => Impl::Ours,
-            Ok("java") | Err(_) => Impl::Java,
+            Ok("ours") | Err(_) => Impl::Ours,
+            Ok("java") => Impl::Java,
             Ok(other) => panic!("CONTROLLER_IMPL={other}: expected java or ours"),
         }
     }
