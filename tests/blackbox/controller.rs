@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -68,6 +68,7 @@ impl Group {
                 &format!("controllerDLegerSelfId=n{i}"),
                 &format!("controllerStorePath={}", store.display()),
                 "scanInactiveMasterInterval=1000",
+                "httpPort=0",
             ],
         )
     }
@@ -422,4 +423,99 @@ fn bad_controller_requests_get_an_error_answer_or_a_closed_connection() {
     assert!(client.closed_within(Duration::from_secs(5)));
     // The node still serves.
     assert_eq!(call(&leader_addr, request(GET_METADATA, &[])).code, 0);
+}
+
+/// `GET path` on a node's HTTP endpoint: (status code, body).
+fn http_get(server: &Server, path: &str) -> (u16, String) {
+    let web = server
+        .startup_log
+        .iter()
+        .find_map(|l| l.split("at http://").nth(1))
+        .expect("the HTTP endpoint's address is logged")
+        .trim()
+        .to_owned();
+    let mut http = std::net::TcpStream::connect(&web).expect("HTTP endpoint");
+    write!(http, "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").expect("sent");
+    let mut text = String::new();
+    http.read_to_string(&mut text).expect("read");
+    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, text.split("\r\n\r\n").nth(1).unwrap_or_default().to_string())
+}
+
+#[test]
+fn metrics_show_role_elections_epochs_and_heartbeats_and_readiness_needs_a_leader() {
+    let mut group = Group::start();
+    let leader = group.leader(Duration::from_secs(20));
+    let leader_addr = group.addr(leader);
+    let mut master = register(&leader_addr);
+    assert_eq!(elect(&leader_addr, master.id).code, 0);
+    master.heartbeat(&leader_addr, 1, 10);
+
+    let node = |i: usize| group.nodes[i].as_ref().expect("running");
+    let leaders: f64 = (0..3).map(|i| node(i).metric("namesrv_controller_is_leader ")).sum();
+    assert_eq!(leaders, 1.0, "exactly one node says it leads");
+    assert_eq!(node(leader).metric("namesrv_controller_is_leader "), 1.0);
+    assert!(node(leader).metric("namesrv_controller_term ") >= 1.0);
+    assert_eq!(
+        node(leader).metric("namesrv_controller_elections_total{cause=\"broker\",result=\"SUCCESS\"} "),
+        1.0
+    );
+    assert!(eventually(Duration::from_secs(5), || {
+        node(leader).metric("namesrv_controller_master_epoch{broker_name=\"ctlBroker\"} ") == 1.0
+    }));
+    let text = node(leader).metrics_text();
+    assert!(
+        text.contains("namesrv_controller_heartbeat_age_seconds{broker_id=\"1\",broker_name=\"ctlBroker\",cluster=\"ctlCluster\"}"),
+        "{text}"
+    );
+    for i in 0..3 {
+        assert_eq!(http_get(node(i), "/readyz").0, 200, "node {i} is ready while the group has a leader");
+    }
+
+    // Two of three gone: the last cannot form a majority, so it has no leader and is not ready.
+    let survivor = (leader + 1) % 3;
+    for i in (0..3).filter(|i| *i != survivor) {
+        group.kill(i);
+    }
+    assert!(eventually(Duration::from_secs(10), || {
+        let (status, body) = http_get(group.nodes[survivor].as_ref().expect("running"), "/readyz");
+        status == 503 && body.contains("no leader")
+    }));
+}
+
+#[test]
+fn a_single_node_snapshots_purges_its_log_and_restarts_from_the_snapshot() {
+    let port = reserve_port().expect("reserved port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("controller");
+    let settings = [
+        "enableControllerInNamesrv=true".to_string(),
+        format!("controllerDLegerPeers=n0-127.0.0.1:{}", port.port()),
+        "controllerDLegerSelfId=n0".to_string(),
+        format!("controllerStorePath={}", store.display()),
+        "controllerSnapshotEveryEntries=3".to_string(),
+    ];
+    let settings: Vec<&str> = settings.iter().map(String::as_str).collect();
+    let addr = format!("127.0.0.1:{}", port.port());
+    let server = Server::start_in(dir, &settings);
+    assert!(eventually(Duration::from_secs(10), || {
+        try_call(&addr, request(GET_METADATA, &[])).is_some_and(|m| m.ext("isLeader") == Some("true"))
+    }));
+    let replicas: Vec<Replica> = (0..5).map(|_| register(&addr)).collect();
+    assert_eq!(replicas.last().map(|r| r.id), Some(5));
+    let raft_dir = store.join("raft");
+    assert!(eventually(Duration::from_secs(5), || raft_dir.join("snapshot.json").exists()));
+    let log_len = std::fs::metadata(raft_dir.join("log")).map(|m| m.len()).unwrap_or(0);
+    let snapshot = std::fs::read_to_string(raft_dir.join("snapshot.json")).expect("snapshot");
+    assert!(snapshot.contains("ctlBroker"), "the snapshot holds the group: {snapshot}");
+    // Five brokers made ten events; the purged log keeps at most a few entries.
+    assert!(log_len < 4096, "the log was purged after the snapshot ({log_len} bytes)");
+
+    let (_, dir) = server.terminate();
+    let _again = Server::start_in(dir, &settings);
+    assert!(eventually(Duration::from_secs(10), || {
+        try_call(&addr, request(GET_METADATA, &[])).is_some_and(|m| m.ext("isLeader") == Some("true"))
+    }));
+    let next = call(&addr, request(GET_NEXT_BROKER_ID, &[("clusterName", CLUSTER), ("brokerName", GROUP)]));
+    assert_eq!(next.ext("nextBrokerId"), Some("6"), "ids handed out before the restart stay taken");
 }
