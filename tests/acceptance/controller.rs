@@ -17,9 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::controller::{
-    answer_record, ControllerBroker, ControllerCluster, Impl, ReplicaState,
-};
+use common::controller::{answer_record, ControllerBroker, ControllerCluster, Impl, ReplicaState};
 use common::eventually;
 use common::java::{peers, peers_script};
 use namesrv_client::request;
@@ -300,7 +298,11 @@ fn no_acknowledged_message_lost_of<R>(
         std::fs::read_to_string(&out).unwrap_or_default()
     );
     let failed = fail(group);
-    let status = wait_exit(&mut producer, Duration::from_secs(300 + u64::from(count) / 5), "the producer");
+    let status = wait_exit(
+        &mut producer,
+        Duration::from_secs(300 + u64::from(count) / 5),
+        "the producer",
+    );
     let produced = std::fs::read_to_string(&out).unwrap_or_default();
     let acked = acknowledged(&produced);
     let retries = produced.lines().filter(|l| l.contains(" failed: ")).count();
@@ -962,7 +964,11 @@ fn the_broker_registration_sequence_answers_as_recorded() {
         if implementation() == Impl::Ours {
             // The one deliberate difference (docs/compatibility.md): ours quotes the member
             // group's number keys, which Java writes bare and its own mqadmin cannot read.
-            assert_eq!(got["answer"]["bodyHasBareNumberKeys"], false, "{}", want["request"]);
+            assert_eq!(
+                got["answer"]["bodyHasBareNumberKeys"], false,
+                "{}",
+                want["request"]
+            );
             want["answer"]["bodyHasBareNumberKeys"] = Value::Bool(false);
         }
         // Codes, header fields and bodies must match; a remark's wording is free, its presence
@@ -987,12 +993,20 @@ fn the_broker_registration_sequence_answers_as_a_live_java_controller_does() {
     assert_eq!(java.len(), ours.len());
     for (java, ours) in java.iter().zip(ours) {
         let (mut java, mut ours) = (java.clone(), ours.clone());
-        assert_eq!(ours["answer"]["bodyHasBareNumberKeys"], false, "{}", java["request"]);
+        assert_eq!(
+            ours["answer"]["bodyHasBareNumberKeys"], false,
+            "{}",
+            java["request"]
+        );
         java["answer"]["bodyHasBareNumberKeys"] = Value::Bool(false);
         for answer in [&mut java["answer"], &mut ours["answer"]] {
             answer["remark"] = Value::Bool(!answer["remark"].is_null());
         }
-        assert_eq!(ours, java, "{} answers as the live Java 5.5.0 controller", java["request"]);
+        assert_eq!(
+            ours, java,
+            "{} answers as the live Java 5.5.0 controller",
+            java["request"]
+        );
     }
 }
 
@@ -1098,8 +1112,13 @@ impl Group {
             }
             Fault::KillControllerLeader => {
                 self.controllers.kill(leader);
-                let next = self.controllers.wait_leader(Duration::from_secs(30), Some(leader));
-                eprintln!("fault {fault:?}: new controller leader {next:?} after {:?}", since.elapsed());
+                let next = self
+                    .controllers
+                    .wait_leader(Duration::from_secs(30), Some(leader));
+                eprintln!(
+                    "fault {fault:?}: new controller leader {next:?} after {:?}",
+                    since.elapsed()
+                );
                 assert!(next.is_some(), "another controller leads");
                 self.controllers.restart(leader);
             }
@@ -1113,16 +1132,21 @@ impl Group {
                 self.controllers.thaw(node);
             }
         }
-        let (whole, state) = self.controllers.wait_replicas(BROKER, Duration::from_secs(120), |s| {
-            s.has_master() && s.in_sync.len() == 2
-        });
+        let (whole, state) =
+            self.controllers
+                .wait_replicas(BROKER, Duration::from_secs(120), |s| {
+                    s.has_master() && s.in_sync.len() == 2
+                });
         assert!(
             whole,
             "after {fault:?} the group is whole again; last state {state:?}\ncontrollers:\n{}",
             self.controllers.outputs()
         );
         let after = state.expect("a state");
-        assert!(after.master_epoch >= before.master_epoch, "epochs only rise: {before:?} -> {after:?}");
+        assert!(
+            after.master_epoch >= before.master_epoch,
+            "epochs only rise: {before:?} -> {after:?}"
+        );
     }
 
     /// Every (master epoch, master id) a broker's log says it took or followed.
@@ -1132,9 +1156,14 @@ impl Group {
             for line in broker.role_changes() {
                 let field = |name: &str| -> Option<i64> {
                     let rest = line.split(&format!("{name}:")).nth(1)?;
-                    rest.split(|c: char| !c.is_ascii_digit() && c != '-').next()?.parse().ok()
+                    rest.split(|c: char| !c.is_ascii_digit() && c != '-')
+                        .next()?
+                        .parse()
+                        .ok()
                 };
-                if let (Some(epoch), Some(master)) = (field("newMasterEpoch"), field("newMasterBrokerId")) {
+                if let (Some(epoch), Some(master)) =
+                    (field("newMasterEpoch"), field("newMasterBrokerId"))
+                {
                     seen.push((i, epoch, master));
                 }
             }
@@ -1162,7 +1191,10 @@ fn randomised_faults_keep_one_master_per_epoch_and_lose_no_acknowledged_message(
     let deadline = Instant::now() + Duration::from_secs(480);
     no_acknowledged_message_lost_of(&mut group, "ControllerChaos", 600, |group| {
         for fault in &faults {
-            assert!(Instant::now() < deadline, "the fault sequence stays within its time bound");
+            assert!(
+                Instant::now() < deadline,
+                "the fault sequence stays within its time bound"
+            );
             group.inject(*fault);
         }
     });
@@ -1171,12 +1203,22 @@ fn randomised_faults_keep_one_master_per_epoch_and_lose_no_acknowledged_message(
     let mut master_of_epoch = std::collections::BTreeMap::new();
     for (broker, epoch, master) in &seen {
         let first = master_of_epoch.entry(*epoch).or_insert(*master);
-        assert_eq!(first, master, "one master per epoch (broker {broker} saw {master} at epoch {epoch}): {seen:?}");
+        assert_eq!(
+            first, master,
+            "one master per epoch (broker {broker} saw {master} at epoch {epoch}): {seen:?}"
+        );
     }
     for broker in 0..2 {
         let epochs: Vec<i64> = seen.iter().filter(|s| s.0 == broker).map(|s| s.1).collect();
-        assert!(epochs.windows(2).all(|w| w[0] <= w[1]), "broker {broker}'s epochs never go back: {epochs:?}");
+        assert!(
+            epochs.windows(2).all(|w| w[0] <= w[1]),
+            "broker {broker}'s epochs never go back: {epochs:?}"
+        );
     }
     let last = group.state();
-    assert_eq!(Some(&last.master_epoch), master_of_epoch.keys().next_back(), "the controllers' epoch is the newest any broker saw");
+    assert_eq!(
+        Some(&last.master_epoch),
+        master_of_epoch.keys().next_back(),
+        "the controllers' epoch is the newest any broker saw"
+    );
 }
