@@ -639,3 +639,44 @@ fn a_single_node_snapshots_purges_its_log_and_restarts_from_the_snapshot() {
         "ids handed out before the restart stay taken"
     );
 }
+
+#[test]
+fn the_controller_runs_alone_with_the_controller_flag() {
+    let port = reserve_port().expect("reserved port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = dir.path().join("controller.properties");
+    std::fs::write(
+        &conf,
+        format!(
+            "controllerDLegerGroup=alone\ncontrollerDLegerPeers=n0-127.0.0.1:{}\ncontrollerDLegerSelfId=n0\ncontrollerStorePath={}\nlistenPort=0\n",
+            port.port(),
+            dir.path().join("store").display()
+        ),
+    )
+    .expect("config written");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_namesrv"))
+        .arg("--controller")
+        .arg("-c")
+        .arg(&conf)
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start namesrv --controller");
+    let addr = format!("127.0.0.1:{}", port.port());
+    let led = eventually(Duration::from_secs(10), || {
+        try_call(&addr, request(GET_METADATA, &[])).is_some_and(|m| m.ext("isLeader") == Some("true") && m.ext("group") == Some("alone"))
+    });
+    let replica = led.then(|| register(&addr));
+    let _ = child.kill();
+    let mut log = String::new();
+    let _ = child.wait();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut log);
+    }
+    assert!(led, "a one-node controller leads by itself:\n{log}");
+    assert_eq!(replica.map(|r| r.id), Some(1));
+    assert!(log.contains("controller started"), "{log}");
+    assert!(!log.contains("The Name Server boot success"), "no name server runs beside it:\n{log}");
+}
