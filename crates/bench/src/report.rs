@@ -9,6 +9,7 @@ use crate::workload::{Header, Kind, Versions};
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub label: String,
+    pub note: Option<String>,
     pub workload: Kind,
     pub header: Header,
     pub connections: usize,

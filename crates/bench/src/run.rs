@@ -76,6 +76,12 @@ pub struct LoadArgs {
     /// Client worker threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Free text carried into the report (e.g. which point of a comparison this run is).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Longest wait for one set-up registration's answer, in seconds.
+    #[arg(long, default_value_t = 120.0)]
+    pub setup_timeout: f64,
     /// Append the JSON report to this file (one object per line).
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -120,7 +126,8 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     let populated = if args.no_populate {
         None
     } else {
-        Some(populate(&args.addr, &cluster, args.compressed).await?)
+        let timeout = Duration::from_secs_f64(args.setup_timeout);
+        Some(populate(&args.addr, &cluster, args.compressed, timeout).await?)
     };
     let templates = Arc::new(Templates::new(
         args.workload,
@@ -212,6 +219,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     let requests = shared.requests.load(Ordering::SeqCst);
     let report = Report {
         label: args.label.clone(),
+        note: args.note.clone(),
         workload: args.workload,
         header: args.header,
         connections: args.connections,
