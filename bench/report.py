@@ -78,7 +78,7 @@ def throughput_section(all_data, lines):
             gen_cpu[(s, c)] = median([r["client_cpu_ms_per_1k"] for r in rs if r.get("client_cpu_ms_per_1k")])
             cells.append(f"{fmt(q)} (p99 {fmt(p99)})" if q is not None else "—")
         lines.append(f"| {c} | " + " | ".join(cells) + " |")
-    lines += ["", *ceiling_notes(table, conns, "connections"), ""]
+    lines += ["", *ceiling_notes(table, conns, "connection(s)"), ""]
     lines += [
         "Server CPU per 1,000 route queries, ms (user + system time of the server process over the",
         "measured window ÷ answers), and the load generator's own, measured the same way:",
@@ -120,7 +120,7 @@ def ceiling_notes(table, points, unit):
             if null is None or q is None or null >= CLEARLY_ABOVE * q:
                 continue
             notes.append(
-                f"* At {c} {unit} the null server ({fmt(null)}/s) is not clearly above {NAMES[s]} ({fmt(q)}/s):"
+                f"* At {c} {unit}, the null server ({fmt(null)}/s) is not clearly above {NAMES[s]} ({fmt(q)}/s):"
                 " this point shows what the load generator and loopback allow, not that server's limit."
             )
     return notes or ["The null server is clearly (≥ 10 %) above every server at every point."]
@@ -151,7 +151,7 @@ def deep_section(data, lines):
             cells.append(f"{fmt(q)} (p99 {fmt(p99)}, {fmt(cpu, 2)} ms)" if q is not None else "—")
         gen = median([r["client_cpu_ms_per_1k"] for r in data if r["label"] == "null" and r.get("client_cpu_ms_per_1k")])
         lines.append(f"| {c} × {k} | " + " | ".join(cells) + f" | {fmt(gen, 2)} ms |")
-    lines += ["", *ceiling_notes(table, [f"{c}×{k}" for c, k in points], "connections × in flight"), ""]
+    lines += ["", *ceiling_notes(table, [f"{c}×{k}" for c, k in points], "(connections × in flight)"), ""]
 
 
 def latency_section(data, lines, whose, plot):
