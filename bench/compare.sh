@@ -174,6 +174,10 @@ deep_inflight=32
 log "throughput: route queries over 100 topics (2 brokers), closed loop, 4 in flight per connection; then 16 x $deep_inflight"
 declare -A pid
 for s in "${servers[@]}"; do start "$s" "${port[$s]}"; pid[$s]="$last_pid"; done
+# Which process each measured pid is and where it may run: the proof of pinning.
+for s in "${servers[@]}"; do
+  echo "$s pid ${pid[$s]} $(tr '\0' ' ' <"/proc/${pid[$s]}/cmdline" | cut -c1-80) | $(taskset -pc "${pid[$s]}")"
+done >"$out/affinity.txt"
 for round in $(seq "$rounds"); do
   for point in "${conn_points[@]/%/ 4}" "16 $deep_inflight"; do
     read -r c inflight <<<"$point"
