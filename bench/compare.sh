@@ -3,8 +3,8 @@
 # (Maven Central), the rocketmq-rust name server 1.0.0 (crates.io) and the null server, loaded by
 # namesrv-bench with identical workloads, alternating A B C D per point.
 #
-#   bench/compare.sh            full run, pinned (about 20 minutes on a 2-core machine)
-#   bench/compare.sh --quick    smoke run (about 4 minutes)
+#   bench/compare.sh            full run, pinned (about 20-25 minutes on a 2-core machine)
+#   bench/compare.sh --quick    smoke run (about 5 minutes; 7 on a machine others are loading)
 #   bench/compare.sh --shared   servers and load generator share every core (the old method)
 #
 # Pinned (the default): every server runs on core 0 (taskset -c 0) and the load generator on
