@@ -17,9 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::controller::{
-    answer_record, call, ControllerBroker, ControllerCluster, Impl, ReplicaState,
-};
+use common::controller::{answer_record, ControllerBroker, ControllerCluster, Impl, ReplicaState};
 use common::eventually;
 use common::java::{peers, peers_script};
 use namesrv_client::request;
@@ -758,13 +756,12 @@ fn the_broker_registration_sequence_answers_as_recorded() {
     for (id, addr) in [(1, b1.addr()), (2, b2.addr())] {
         let id_text = id.to_string();
         let mut client = connect();
-        let mut ask = |req: RemotingCommand| ask_on(&mut client, req);
         let next = record(
             &format!("1012 GET_NEXT_BROKER_ID (broker {id})"),
-            &ask(request(
-                1012,
-                &[("clusterName", cluster), ("brokerName", name)],
-            )),
+            &ask_on(
+                &mut client,
+                request(1012, &[("clusterName", cluster), ("brokerName", name)]),
+            ),
         );
         assert_eq!(next["code"], 0, "{next}");
         assert_eq!(
@@ -775,33 +772,38 @@ fn the_broker_registration_sequence_answers_as_recorded() {
         let check = format!("{addr};{}", now());
         let apply = record(
             &format!("1013 APPLY_BROKER_ID (broker {id})"),
-            &ask(request(
-                1013,
-                &[
-                    ("clusterName", cluster),
-                    ("brokerName", name),
-                    ("appliedBrokerId", &id_text),
-                    ("registerCheckCode", &check),
-                ],
-            )),
+            &ask_on(
+                &mut client,
+                request(
+                    1013,
+                    &[
+                        ("clusterName", cluster),
+                        ("brokerName", name),
+                        ("appliedBrokerId", &id_text),
+                        ("registerCheckCode", &check),
+                    ],
+                ),
+            ),
         );
         assert_eq!(apply["code"], 0, "{apply}");
         let register = record(
             &format!("1003 REGISTER_BROKER (broker {id})"),
-            &ask(request(
-                1003,
-                &[
-                    ("clusterName", cluster),
-                    ("brokerName", name),
-                    ("brokerId", &id_text),
-                    ("brokerAddress", &addr),
-                    ("invokeTime", &now()),
-                ],
-            )),
+            &ask_on(
+                &mut client,
+                request(
+                    1003,
+                    &[
+                        ("clusterName", cluster),
+                        ("brokerName", name),
+                        ("brokerId", &id_text),
+                        ("brokerAddress", &addr),
+                        ("invokeTime", &now()),
+                    ],
+                ),
+            ),
         );
         assert_eq!(register["code"], 0, "{register}");
         // A one-way heartbeat: no answer; what it changes shows in the election below.
-        drop(ask);
         client
             .send(
                 request(
