@@ -72,7 +72,7 @@ impl Group {
         let started = Instant::now();
         let (ok, state) = group
             .controllers
-            .wait_replicas(BROKER, Duration::from_secs(150), |s| {
+            .wait_replicas(BROKER, Duration::from_secs(240), |s| {
                 s.has_master() && s.in_sync.len() == 2
             });
         assert!(
@@ -654,7 +654,7 @@ fn restarting_every_controller_keeps_broker_ids_and_epochs() {
     assert!(
         group
             .controllers
-            .wait_leader(Duration::from_secs(90), None)
+            .wait_leader(Duration::from_secs(120), None)
             .is_some(),
         "a leader after the restart; outputs:\n{}",
         group.controllers.outputs()
@@ -979,4 +979,17 @@ fn normalise_value(value: &mut Value, addrs: &[(String, String)]) {
         }
         _ => {}
     }
+}
+
+/// The reader the tests use for Java's bodies: bare number keys quoted, nothing else touched.
+#[test]
+fn bare_number_keys_are_quoted_and_nothing_else() {
+    use common::controller::quote_bare_keys;
+    let java = br#"{"brokerMemberGroup":{"brokerAddrs":{1:"127.0.0.1:1",-2 :"a,{3:b}"}},"syncStateSet":[1, 2],"x":{"4":5.5}}"#;
+    assert_eq!(
+        quote_bare_keys(java),
+        r#"{"brokerMemberGroup":{"brokerAddrs":{"1":"127.0.0.1:1","-2" :"a,{3:b}"}},"syncStateSet":[1, 2],"x":{"4":5.5}}"#
+    );
+    let strict = br#"{"syncStateSet":[1,2],"syncStateSetEpoch":2}"#;
+    assert_eq!(quote_bare_keys(strict).as_bytes(), strict);
 }
