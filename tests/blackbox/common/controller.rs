@@ -21,6 +21,10 @@ use serde_json::Value;
 use super::java::{ensure_built, peers_script};
 use super::send_signal;
 
+/// How long a node may take to listen: a JVM start on a shared 2-core machine took over 60 s
+/// once, at a load average of 30.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(180);
+
 /// CONTROLLER_GET_METADATA_INFO.
 pub const GET_METADATA_INFO: i32 = 1005;
 /// CONTROLLER_GET_SYNC_STATE_DATA.
@@ -161,7 +165,7 @@ pub struct ControllerCluster {
 }
 
 impl ControllerCluster {
-    /// Starts `n` nodes on reserved loopback ports and waits (up to 90 s) until one is leader.
+    /// Starts `n` nodes on reserved loopback ports and waits until one is leader.
     pub fn start(implementation: Impl, n: usize) -> ControllerCluster {
         if implementation == Impl::Java {
             ensure_built("5");
@@ -188,7 +192,7 @@ impl ControllerCluster {
         }
         for node in &cluster.nodes {
             assert!(
-                super::eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
+                super::eventually(LISTEN_TIMEOUT, || std::net::TcpStream::connect(
                     node.namesrv_addr()
                 )
                 .is_ok()),
@@ -198,7 +202,7 @@ impl ControllerCluster {
             );
         }
         let started = Instant::now();
-        let leader = cluster.wait_leader(Duration::from_secs(90), None);
+        let leader = cluster.wait_leader(Duration::from_secs(120), None);
         assert!(
             leader.is_some(),
             "a controller leader was elected; node outputs:\n{}",
@@ -317,7 +321,7 @@ impl ControllerCluster {
         self.spawn(i);
         let node = &self.nodes[i];
         assert!(
-            super::eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
+            super::eventually(LISTEN_TIMEOUT, || std::net::TcpStream::connect(
                 node.namesrv_addr()
             )
             .is_ok()),
