@@ -17,6 +17,8 @@ pub struct Report {
     pub offered_rate: Option<u64>,
     pub brokers: usize,
     pub topics: usize,
+    /// Registrations carried a new data version each time (`--version-changes`).
+    pub version_changes: bool,
     pub seconds: f64,
     pub requests: u64,
     pub errors: u64,

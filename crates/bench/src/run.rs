@@ -17,7 +17,7 @@ use crate::connection::Connection;
 use crate::populate::populate;
 use crate::proc_stats;
 use crate::report::{cdf, Latency, Report};
-use crate::workload::{Cluster, Generator, Header, Kind, TopicPicker};
+use crate::workload::{Cluster, Generator, Header, Kind, Registrations, TopicPicker};
 use crate::BenchError;
 
 #[derive(Debug, Clone, Args)]
@@ -62,6 +62,10 @@ pub struct LoadArgs {
     /// Register with zlib-compressed bodies (5.x form).
     #[arg(long)]
     pub compressed: bool,
+    /// Registrations carry a new data version each time (4 pre-built bodies per broker, sent
+    /// in turn), so none is an unchanged re-registration.
+    #[arg(long)]
+    pub version_changes: bool,
     /// Skip the populate step (the server already holds the routes).
     #[arg(long)]
     pub no_populate: bool,
@@ -103,11 +107,9 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         Some(populate(&args.addr, &cluster, args.compressed).await?)
     };
     let registrations = Arc::new(if matches!(args.workload, Kind::Register | Kind::Mixed) {
-        (0..cluster.brokers.max(1))
-            .map(|i| cluster.register(i, 1, args.compressed))
-            .collect()
+        Registrations::new(&cluster, args.compressed, args.version_changes)
     } else {
-        Vec::new()
+        Registrations::default()
     });
     let picker = Arc::new(TopicPicker::new(cluster.topics.max(1), args.skew));
     let topic_names: Arc<Vec<String>> =
@@ -203,6 +205,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         offered_rate: args.rate,
         brokers: args.brokers,
         topics: args.topics,
+        version_changes: args.version_changes,
         seconds,
         requests,
         errors: shared.errors.load(Ordering::SeqCst),

@@ -181,14 +181,61 @@ impl TopicPicker {
     }
 }
 
+/// Pre-built REGISTER_BROKER requests (bodies shared, so cheap to clone): one per broker, or
+/// several per broker with successive data versions, sent in turn.
+#[derive(Default)]
+pub struct Registrations {
+    /// Variant-major: `requests[variant * brokers + broker]`.
+    requests: Vec<RemotingCommand>,
+    brokers: usize,
+    /// How many of each broker's registrations were sent, to pick its next variant.
+    sent: Vec<std::sync::atomic::AtomicUsize>,
+}
+
+impl Registrations {
+    /// Versions each broker cycles through with `version_changes`: enough that reordering
+    /// between connections never makes two successive arrivals of a broker equal.
+    const VARIANTS: usize = 4;
+
+    /// The populate step registered data version counter 1; `version_changes` sends 2..=5.
+    pub fn new(cluster: &Cluster, compressed: bool, version_changes: bool) -> Self {
+        let brokers = cluster.brokers.max(1);
+        let counters: Vec<i64> = if version_changes {
+            (2..2 + Self::VARIANTS as i64).collect()
+        } else {
+            vec![1]
+        };
+        let requests = counters
+            .iter()
+            .flat_map(|&counter| (0..brokers).map(move |i| (i, counter)))
+            .map(|(i, counter)| cluster.register(i, counter, compressed))
+            .collect();
+        Registrations {
+            requests,
+            brokers,
+            sent: (0..brokers).map(|_| Default::default()).collect(),
+        }
+    }
+
+    pub fn brokers(&self) -> usize {
+        self.brokers
+    }
+
+    /// Broker `i`'s next registration.
+    pub fn next(&self, i: usize) -> RemotingCommand {
+        let variants = self.requests.len() / self.brokers.max(1);
+        let n = self.sent[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.requests[(n % variants) * self.brokers + i].clone()
+    }
+}
+
 /// Builds each connection's next request.
 pub struct Generator {
     kind: Kind,
     header: SerializeType,
     cluster: Cluster,
     picker: std::sync::Arc<TopicPicker>,
-    /// Pre-built registrations, one per broker (bodies shared, so cheap to clone).
-    registrations: std::sync::Arc<Vec<RemotingCommand>>,
+    registrations: std::sync::Arc<Registrations>,
     rng: Rng,
     topic_names: std::sync::Arc<Vec<String>>,
     next_broker: usize,
@@ -200,7 +247,7 @@ impl Generator {
         header: Header,
         cluster: Cluster,
         picker: std::sync::Arc<TopicPicker>,
-        registrations: std::sync::Arc<Vec<RemotingCommand>>,
+        registrations: std::sync::Arc<Registrations>,
         topic_names: std::sync::Arc<Vec<String>>,
         seed: u64,
     ) -> Self {
@@ -244,8 +291,8 @@ impl Generator {
                 Cluster::heartbeat(self.next_broker)
             }
             Kind::Register | Kind::Mixed => {
-                self.next_broker = (self.next_broker + 1) % self.registrations.len().max(1);
-                self.registrations[self.next_broker].clone()
+                self.next_broker = (self.next_broker + 1) % self.registrations.brokers().max(1);
+                self.registrations.next(self.next_broker)
             }
         };
         request.serialize_type = self.header;
@@ -286,5 +333,27 @@ mod tests {
         let crc: i64 = request.ext("bodyCrc32").unwrap().parse().unwrap();
         assert_eq!(crc, i64::from(body_crc32(&request.body)));
         RegisterBrokerBody::from_json(&request.body).expect("still a valid register body");
+    }
+
+    #[test]
+    fn version_changes_give_each_broker_a_new_version_every_time() {
+        let cluster = Cluster {
+            brokers: 2,
+            topics: 2,
+            queues: 4,
+        };
+        let counter = |r: &RemotingCommand| {
+            RegisterBrokerBody::from_json(&r.body)
+                .unwrap()
+                .topic_config_serialize_wrapper
+                .data_version
+                .counter
+        };
+        let changing = Registrations::new(&cluster, false, true);
+        let seen: Vec<i64> = (0..6).map(|_| counter(&changing.next(1))).collect();
+        assert_eq!(seen, [2, 3, 4, 5, 2, 3]);
+        assert_eq!(counter(&changing.next(0)), 2);
+        let same = Registrations::new(&cluster, false, false);
+        assert!((0..3).all(|_| counter(&same.next(1)) == 1));
     }
 }
