@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::json::{read_lenient, JsonBody, JsonWriter};
-use super::route::write_broker_addrs;
 use super::tables::BrokerMemberGroup;
 use crate::error::BodyError;
 
