@@ -335,6 +335,7 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     assert!(clean.stdout.contains(&format!("broker group {GROUP} cleaned")), "{clean:?}");
     let gone = admin(&["sync-state-set", "-a", &all, "-b", GROUP]);
     assert_eq!(gone.code, 1, "{gone:?}");
+    assert!(gone.stdout.is_empty() && gone.stderr.contains("knows no broker group"), "{gone:?}");
 
     // No leader: every address down, then one node left of three.
     let none = admin(&["sync-state-set", "-a", &down_addr, "-b", GROUP]);

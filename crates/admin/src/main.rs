@@ -322,7 +322,7 @@ fn run(cli: &Cli) -> Result<i32, AdminError> {
     }
     let http = http_list(cli.http.as_deref(), replicas.len())?;
     let mut flavors = Flavors::default();
-    let mut ask = |i: usize, addr: &str| {
+    let ask = |i: usize, addr: &str| {
         let mut c = queries::connect(addr, timeout)?;
         one(
             &cli.command,

@@ -117,15 +117,19 @@ pub fn sync_state_set(leader: &str, info: &BrokerReplicasInfo, unknown: &[String
             }),
         );
     }
-    let mut text = table(
-        &["BROKER", "MASTER_ID", "MASTER_ADDRESS", "MASTER_EPOCH", "SYNC_STATE_SET_EPOCH"],
-        &groups,
-    );
-    text.push('\n');
-    text.push_str(&table(
-        &["BROKER", "ID", "ADDRESS", "ROLE", "IN_SYNC", "ALIVE"],
-        &replicas,
-    ));
+    // Nothing known: the error about the unknown names says it all.
+    let mut text = String::new();
+    if !groups.is_empty() {
+        text = table(
+            &["BROKER", "MASTER_ID", "MASTER_ADDRESS", "MASTER_EPOCH", "SYNC_STATE_SET_EPOCH"],
+            &groups,
+        );
+        text.push('\n');
+        text.push_str(&table(
+            &["BROKER", "ID", "ADDRESS", "ROLE", "IN_SYNC", "ALIVE"],
+            &replicas,
+        ));
+    }
     (
         json!({ "leader": leader, "brokers": brokers, "unknownBrokerNames": unknown }),
         text,
