@@ -40,7 +40,14 @@ fn admin_binary() -> PathBuf {
     BUILT.call_once(|| {
         let mut build = Command::new(env!("CARGO"));
         build
-            .args(["build", "-q", "-p", "namesrv-admin", "--bin", "namesrv-admin"])
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "namesrv-admin",
+                "--bin",
+                "namesrv-admin",
+            ])
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."));
         if dir.ends_with("release") {
             build.arg("--release");
@@ -64,7 +71,10 @@ impl Ran {
 
     /// The whitespace-separated cells of the stdout line starting with `first`.
     fn row(&self, first: &str) -> Vec<String> {
-        self.rows(first).into_iter().next().unwrap_or_else(|| panic!("no row {first}:\n{}", self.stdout))
+        self.rows(first)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no row {first}:\n{}", self.stdout))
     }
 
     fn rows(&self, first: &str) -> Vec<Vec<String>> {
@@ -78,7 +88,11 @@ impl Ran {
 
 impl std::fmt::Debug for Ran {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -101,7 +115,8 @@ fn admin(args: &[&str]) -> Ran {
 
 /// One request on a fresh connection.
 fn call(addr: &str, request: RemotingCommand) -> RemotingCommand {
-    let mut client = Client::connect(addr, Duration::from_secs(5)).expect("connect to the controller");
+    let mut client =
+        Client::connect(addr, Duration::from_secs(5)).expect("connect to the controller");
     client.call(request).expect("an answer")
 }
 
@@ -121,7 +136,8 @@ impl Replica {
     /// A one-way BROKER_HEARTBEAT that keeps it alive for a minute.
     fn heartbeat(&mut self, leader: &str) {
         if self.heartbeat.is_none() {
-            self.heartbeat = Some(Client::connect(leader, Duration::from_secs(5)).expect("connect"));
+            self.heartbeat =
+                Some(Client::connect(leader, Duration::from_secs(5)).expect("connect"));
         }
         let (id, addr) = (self.id.to_string(), self.address());
         let hb = request(
@@ -147,10 +163,17 @@ impl Replica {
 fn register(leader: &str) -> Replica {
     let next = call(
         leader,
-        request(GET_NEXT_BROKER_ID, &[("clusterName", CLUSTER), ("brokerName", GROUP)]),
+        request(
+            GET_NEXT_BROKER_ID,
+            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
+        ),
     );
     assert_eq!(next.code, 0, "{:?}", next.remark);
-    let id: i64 = next.ext("nextBrokerId").expect("nextBrokerId").parse().expect("a number");
+    let id: i64 = next
+        .ext("nextBrokerId")
+        .expect("nextBrokerId")
+        .parse()
+        .expect("a number");
     let mut replica = Replica {
         id,
         listener: TcpListener::bind("127.0.0.1:0").expect("bind"),
@@ -191,7 +214,12 @@ fn register(leader: &str) -> Replica {
         if registered.code == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "register: {} {:?}", registered.code, registered.remark);
+        assert!(
+            Instant::now() < deadline,
+            "register: {} {:?}",
+            registered.code,
+            registered.remark
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     replica
@@ -216,12 +244,20 @@ fn make_group(leader: &str) -> (Replica, Replica) {
         ),
     );
     assert_eq!(elected.code, 0, "{:?}", elected.remark);
-    let set = format!(r#"{{"syncStateSet":[{},{}],"syncStateSetEpoch":1}}"#, master.id, slave.id);
+    let set = format!(
+        r#"{{"syncStateSet":[{},{}],"syncStateSetEpoch":1}}"#,
+        master.id, slave.id
+    );
     let altered = call(
         leader,
         request(
             ALTER_SYNC_STATE_SET,
-            &[("brokerName", GROUP), ("masterBrokerId", &id), ("masterEpoch", "1"), ("invokeTime", "1")],
+            &[
+                ("brokerName", GROUP),
+                ("masterBrokerId", &id),
+                ("masterEpoch", "1"),
+                ("invokeTime", "1"),
+            ],
         )
         .with_body(set.into_bytes()),
     );
@@ -254,14 +290,24 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
         assert_eq!(row[2], cluster.nodes[leader].id, "{meta:?}");
         assert_eq!(row[3], leader_addr, "{meta:?}");
         assert_eq!(row[4], if i == leader { "yes" } else { "no" }, "{meta:?}");
-        assert!(row[5].contains(&format!("n0={}", cluster.nodes[0].controller_addr())), "{meta:?}");
+        assert!(
+            row[5].contains(&format!("n0={}", cluster.nodes[0].controller_addr())),
+            "{meta:?}"
+        );
     }
     let json = admin(&["--json", "controller-metadata", "-a", &all]).json();
     assert_eq!(json[&leader_addr]["isLeader"], true);
     assert_eq!(json[&follower_addr]["isLeader"], false);
-    assert_eq!(json[&follower_addr]["peers"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        json[&follower_addr]["peers"].as_array().map(Vec::len),
+        Some(3)
+    );
     // A down node: the others still shown, the failure on stderr and in the exit code.
-    let partly = admin(&["controller-metadata", "-a", &format!("{down_addr};{follower_addr}")]);
+    let partly = admin(&[
+        "controller-metadata",
+        "-a",
+        &format!("{down_addr};{follower_addr}"),
+    ]);
     assert_eq!(partly.code, 2, "{partly:?}");
     assert!(partly.stderr.contains(&down_addr), "{partly:?}");
     assert_eq!(partly.row(&follower_addr)[3], leader_addr);
@@ -272,18 +318,56 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     assert!(wrong.stderr.contains("not a controller"), "{wrong:?}");
 
     // sync-state-set through a follower, after a down address: the leader answers.
-    let set = admin(&["sync-state-set", "-a", &format!("{down_addr};{follower_addr}"), "-b", GROUP]);
+    let set = admin(&[
+        "sync-state-set",
+        "-a",
+        &format!("{down_addr};{follower_addr}"),
+        "-b",
+        GROUP,
+    ]);
     assert_eq!(set.code, 0, "{set:?}");
-    assert!(set.stderr.contains(&down_addr) && set.stderr.contains("asking the next"), "{set:?}");
-    assert_eq!(set.row(GROUP), strings(&[GROUP, "1", &master.address(), "1", "2"]), "{set:?}");
+    assert!(
+        set.stderr.contains(&down_addr) && set.stderr.contains("asking the next"),
+        "{set:?}"
+    );
+    assert_eq!(
+        set.row(GROUP),
+        strings(&[GROUP, "1", &master.address(), "1", "2"]),
+        "{set:?}"
+    );
     let rows = set.rows(GROUP);
-    assert_eq!(rows[1], strings(&[GROUP, "1", &master.address(), "master", "yes", "yes"]));
-    assert_eq!(rows[2], strings(&[GROUP, "2", &slave.address(), "slave", "yes", "yes"]));
-    let json = admin(&["--json", "sync-state-set", "-a", &follower_addr, "-b", GROUP]).json();
+    assert_eq!(
+        rows[1],
+        strings(&[GROUP, "1", &master.address(), "master", "yes", "yes"])
+    );
+    assert_eq!(
+        rows[2],
+        strings(&[GROUP, "2", &slave.address(), "slave", "yes", "yes"])
+    );
+    let json = admin(&[
+        "--json",
+        "sync-state-set",
+        "-a",
+        &follower_addr,
+        "-b",
+        GROUP,
+    ])
+    .json();
     assert_eq!(json["leader"], Value::String(leader_addr.clone()));
-    assert_eq!(json["brokers"][GROUP]["inSyncReplicas"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        json["brokers"][GROUP]["inSyncReplicas"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
     // An unknown group is an error (exit 1) but the known ones are still shown.
-    let unknown = admin(&["sync-state-set", "-a", &all, "-b", &format!("{GROUP},noSuchGroup")]);
+    let unknown = admin(&[
+        "sync-state-set",
+        "-a",
+        &all,
+        "-b",
+        &format!("{GROUP},noSuchGroup"),
+    ]);
     assert_eq!(unknown.code, 1, "{unknown:?}");
     assert!(unknown.stderr.contains("noSuchGroup"), "{unknown:?}");
     assert_eq!(unknown.row(GROUP)[1], "1");
@@ -291,56 +375,151 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     // elect-master through a follower: the living in-sync slave replaces the master.
     master.heartbeat(&leader_addr);
     slave.heartbeat(&leader_addr);
-    let elect = admin(&["elect-master", "-a", &follower_addr, "-c", CLUSTER, "-b", GROUP, "-i", "2"]);
+    let elect = admin(&[
+        "elect-master",
+        "-a",
+        &follower_addr,
+        "-c",
+        CLUSTER,
+        "-b",
+        GROUP,
+        "-i",
+        "2",
+    ]);
     assert_eq!(elect.code, 0, "{elect:?}");
-    assert_eq!(elect.row(CLUSTER), strings(&[CLUSTER, GROUP, "2", &slave.address(), "2", "3", "2"]));
+    assert_eq!(
+        elect.row(CLUSTER),
+        strings(&[CLUSTER, GROUP, "2", &slave.address(), "2", "3", "2"])
+    );
     let members = elect.rows(GROUP);
-    assert_eq!(members, vec![
-        strings(&[GROUP, "1", &master.address()]),
-        strings(&[GROUP, "2", &slave.address()])
-    ], "{elect:?}");
+    assert_eq!(
+        members,
+        vec![
+            strings(&[GROUP, "1", &master.address()]),
+            strings(&[GROUP, "2", &slave.address()])
+        ],
+        "{elect:?}"
+    );
     let after = admin(&["sync-state-set", "-a", &all, "-b", GROUP]);
     assert_eq!(after.row(GROUP)[1], "2", "{after:?}");
     // A broker outside the set cannot replace the living master: the refusal names the master.
-    let refused = admin(&["elect-master", "-a", &all, "-c", CLUSTER, "-b", GROUP, "-i", "7"]);
+    let refused = admin(&[
+        "elect-master",
+        "-a",
+        &all,
+        "-c",
+        CLUSTER,
+        "-b",
+        GROUP,
+        "-i",
+        "7",
+    ]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(refused.stderr.contains("code 20"), "{refused:?}");
 
     // controller-config: one node's keys; --set goes to every node.
     let config = admin(&["controller-config", "-a", &follower_addr]);
     assert_eq!(config.code, 0, "{config:?}");
-    assert_eq!(config.row("controllerDLegerSelfId")[1], cluster.nodes[follower].id);
-    let set_config = admin(&["controller-config", "-a", &all, "--set", "enableElectUncleanMaster=true"]);
+    assert_eq!(
+        config.row("controllerDLegerSelfId")[1],
+        cluster.nodes[follower].id
+    );
+    let set_config = admin(&[
+        "controller-config",
+        "-a",
+        &all,
+        "--set",
+        "enableElectUncleanMaster=true",
+    ]);
     assert_eq!(set_config.code, 0, "{set_config:?}");
     let every = admin(&["--json", "--all-replicas", "controller-config", "-a", &all]).json();
     for node in &cluster.nodes {
-        assert_eq!(every[&node.controller_addr()]["enableElectUncleanMaster"], "true", "{every}");
+        assert_eq!(
+            every[&node.controller_addr()]["enableElectUncleanMaster"],
+            "true",
+            "{every}"
+        );
     }
-    let bad_key = admin(&["controller-config", "-a", &format!("{all};{down_addr}"), "--set", "noSuchKey=1"]);
-    assert_eq!(bad_key.code, 2, "a refusal and a down node: the down node's 2 wins; {bad_key:?}");
-    assert_eq!(bad_key.stderr.matches("answered code").count(), 3, "{bad_key:?}");
+    let bad_key = admin(&[
+        "controller-config",
+        "-a",
+        &format!("{all};{down_addr}"),
+        "--set",
+        "noSuchKey=1",
+    ]);
+    assert_eq!(
+        bad_key.code, 2,
+        "a refusal and a down node: the down node's 2 wins; {bad_key:?}"
+    );
+    assert_eq!(
+        bad_key.stderr.matches("answered code").count(),
+        3,
+        "{bad_key:?}"
+    );
 
     // clean-broker-data: usage checked before anything is sent; living brokers are kept
     // unless --clean-living.
     let usage = admin(&["clean-broker-data", "-a", &all, "-b", GROUP]);
     assert_eq!(usage.code, 2, "{usage:?}");
-    let bad_ids = admin(&["clean-broker-data", "-a", &all, "-c", CLUSTER, "-b", GROUP, "-i", "1;x"]);
+    let bad_ids = admin(&[
+        "clean-broker-data",
+        "-a",
+        &all,
+        "-c",
+        CLUSTER,
+        "-b",
+        GROUP,
+        "-i",
+        "1;x",
+    ]);
     assert_eq!(bad_ids.code, 2, "{bad_ids:?}");
     master.heartbeat(&leader_addr);
-    let alive = admin(&["clean-broker-data", "-a", &follower_addr, "-c", CLUSTER, "-b", GROUP, "-i", "1"]);
+    let alive = admin(&[
+        "clean-broker-data",
+        "-a",
+        &follower_addr,
+        "-c",
+        CLUSTER,
+        "-b",
+        GROUP,
+        "-i",
+        "1",
+    ]);
     assert_eq!(alive.code, 1, "{alive:?}");
-    assert!(alive.stderr.contains("2009"), "CONTROLLER_INVALID_CLEAN_BROKER_METADATA: {alive:?}");
-    let clean = admin(&["clean-broker-data", "-a", &follower_addr, "-b", GROUP, "--clean-living"]);
+    assert!(
+        alive.stderr.contains("2009"),
+        "CONTROLLER_INVALID_CLEAN_BROKER_METADATA: {alive:?}"
+    );
+    let clean = admin(&[
+        "clean-broker-data",
+        "-a",
+        &follower_addr,
+        "-b",
+        GROUP,
+        "--clean-living",
+    ]);
     assert_eq!(clean.code, 0, "{clean:?}");
-    assert!(clean.stdout.contains(&format!("broker group {GROUP} cleaned")), "{clean:?}");
+    assert!(
+        clean
+            .stdout
+            .contains(&format!("broker group {GROUP} cleaned")),
+        "{clean:?}"
+    );
     let gone = admin(&["sync-state-set", "-a", &all, "-b", GROUP]);
     assert_eq!(gone.code, 1, "{gone:?}");
-    assert!(gone.stdout.is_empty() && gone.stderr.contains("knows no broker group"), "{gone:?}");
+    assert!(
+        gone.stdout.is_empty() && gone.stderr.contains("knows no broker group"),
+        "{gone:?}"
+    );
 
     // No leader: every address down, then one node left of three.
     let none = admin(&["sync-state-set", "-a", &down_addr, "-b", GROUP]);
     assert_eq!(none.code, 2, "{none:?}");
-    assert!(none.stderr.contains("no controller leader could be reached"), "{none:?}");
+    assert!(
+        none.stderr
+            .contains("no controller leader could be reached"),
+        "{none:?}"
+    );
     let survivor = follower;
     for i in 0..3 {
         if i != survivor {
@@ -350,7 +529,17 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     let started = Instant::now();
     let mut last = None;
     while started.elapsed() < Duration::from_secs(30) {
-        let ran = admin(&["elect-master", "-a", &follower_addr, "-c", CLUSTER, "-b", GROUP, "-i", "1"]);
+        let ran = admin(&[
+            "elect-master",
+            "-a",
+            &follower_addr,
+            "-c",
+            CLUSTER,
+            "-b",
+            GROUP,
+            "-i",
+            "1",
+        ]);
         let says = ran.stderr.contains("knows no controller leader");
         last = Some(ran);
         if says {
@@ -360,8 +549,14 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     }
     let last = last.expect("ran at least once");
     assert_eq!(last.code, 2, "{last:?}");
-    assert!(last.stderr.contains("knows no controller leader"), "{last:?}");
-    println!("one node of three left: it knows no leader after {:?}", started.elapsed());
+    assert!(
+        last.stderr.contains("knows no controller leader"),
+        "{last:?}"
+    );
+    println!(
+        "one node of three left: it knows no leader after {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -377,23 +572,55 @@ fn controller_commands_against_javas_controller() {
     let meta = admin(&["controller-metadata", "-a", &all]);
     assert_eq!(meta.code, 0, "{meta:?}");
     let row = meta.row(&follower_addr);
-    assert_eq!((row[3].as_str(), row[4].as_str()), (leader_addr.as_str(), "no"), "{meta:?}");
+    assert_eq!(
+        (row[3].as_str(), row[4].as_str()),
+        (leader_addr.as_str(), "no"),
+        "{meta:?}"
+    );
     assert_eq!(meta.row(&leader_addr)[4], "yes", "{meta:?}");
 
     let set = admin(&["sync-state-set", "-a", &follower_addr, "-b", GROUP]);
     assert_eq!(set.code, 0, "{set:?}");
-    assert_eq!(set.row(GROUP), strings(&[GROUP, "1", &master.address(), "1", "2"]), "{set:?}");
-    assert_eq!(set.rows(GROUP)[2], strings(&[GROUP, "2", &slave.address(), "slave", "yes", "yes"]));
+    assert_eq!(
+        set.row(GROUP),
+        strings(&[GROUP, "1", &master.address(), "1", "2"]),
+        "{set:?}"
+    );
+    assert_eq!(
+        set.rows(GROUP)[2],
+        strings(&[GROUP, "2", &slave.address(), "slave", "yes", "yes"])
+    );
 
     // Java writes the member group's brokerAddrs with bare number keys; it reads all the same.
     master.heartbeat(&leader_addr);
     slave.heartbeat(&leader_addr);
-    let elect = admin(&["elect-master", "-a", &follower_addr, "-c", CLUSTER, "-b", GROUP, "-i", "2"]);
+    let elect = admin(&[
+        "elect-master",
+        "-a",
+        &follower_addr,
+        "-c",
+        CLUSTER,
+        "-b",
+        GROUP,
+        "-i",
+        "2",
+    ]);
     assert_eq!(elect.code, 0, "{elect:?}");
-    assert_eq!(elect.row(CLUSTER)[2..4], strings(&["2", &slave.address()]), "{elect:?}");
-    assert_eq!(elect.rows(GROUP).len(), 2, "the member group was read: {elect:?}");
+    assert_eq!(
+        elect.row(CLUSTER)[2..4],
+        strings(&["2", &slave.address()]),
+        "{elect:?}"
+    );
+    assert_eq!(
+        elect.rows(GROUP).len(),
+        2,
+        "the member group was read: {elect:?}"
+    );
 
     let config = admin(&["controller-config", "-a", &follower_addr]);
     assert_eq!(config.code, 0, "{config:?}");
-    assert!(config.row("controllerDLegerPeers")[1].contains(&leader_addr), "{config:?}");
+    assert!(
+        config.row("controllerDLegerPeers")[1].contains(&leader_addr),
+        "{config:?}"
+    );
 }

@@ -57,7 +57,9 @@ pub enum AdminError {
     NoneAnswered(Vec<AdminError>),
     /// A controller node answered CONTROLLER_GET_METADATA_INFO without naming a leader (an
     /// election is under way, or too few nodes run for one).
-    #[error("{addr}: knows no controller leader (an election may be under way, or too few nodes run)")]
+    #[error(
+        "{addr}: knows no controller leader (an election may be under way, or too few nodes run)"
+    )]
     NoLeaderKnown { addr: String },
     /// Every controller address was asked for the leader and none led to one that answered;
     /// each attempt's error, in order.

@@ -52,7 +52,10 @@ pub fn on_leader<T>(
         let leader = if meta.is_leader {
             addr.clone()
         } else {
-            match meta.controller_leader_address.filter(|a| !a.trim().is_empty()) {
+            match meta
+                .controller_leader_address
+                .filter(|a| !a.trim().is_empty())
+            {
                 Some(leader) => leader.trim().to_owned(),
                 None => {
                     let e = AdminError::NoLeaderKnown { addr: addr.clone() };

@@ -44,7 +44,9 @@ pub fn run(
                 .filter(|n| !n.is_empty())
                 .collect();
             if names.is_empty() {
-                return Err(AdminError::Usage("sync-state-set needs a broker name".into()));
+                return Err(AdminError::Usage(
+                    "sync-state-set needs a broker name".into(),
+                ));
             }
             let (leader, info) =
                 leader::on_leader(&addrs, timeout, |c| requests::sync_state_data(c, &names))?;
@@ -60,7 +62,10 @@ pub fn run(
             }
             let e = AdminError::Rejected {
                 addr: leader,
-                why: format!("the controller knows no broker group {}", unknown.join(", ")),
+                why: format!(
+                    "the controller knows no broker group {}",
+                    unknown.join(", ")
+                ),
             };
             if !json {
                 eprintln!("namesrv-admin: {e}");

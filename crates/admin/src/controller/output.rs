@@ -59,7 +59,14 @@ pub fn metadata_table(answers: &[(String, GetMetaDataResponseHeader)]) -> String
         })
         .collect();
     table(
-        &["ADDRESS", "GROUP", "LEADER_ID", "LEADER_ADDRESS", "IS_LEADER", "PEERS"],
+        &[
+            "ADDRESS",
+            "GROUP",
+            "LEADER_ID",
+            "LEADER_ADDRESS",
+            "IS_LEADER",
+            "PEERS",
+        ],
         &rows,
     )
 }
@@ -78,7 +85,11 @@ fn replica_json(r: &ReplicaIdentity) -> Value {
 
 /// The groups' masters and epochs, then every replica with whether it is in the sync-state
 /// set and alive.
-pub fn sync_state_set(leader: &str, info: &BrokerReplicasInfo, unknown: &[String]) -> (Value, String) {
+pub fn sync_state_set(
+    leader: &str,
+    info: &BrokerReplicasInfo,
+    unknown: &[String],
+) -> (Value, String) {
     let mut groups = Vec::new();
     let mut replicas = Vec::new();
     let mut brokers = serde_json::Map::new();
@@ -100,7 +111,12 @@ pub fn sync_state_set(leader: &str, info: &BrokerReplicasInfo, unknown: &[String
                 name.clone(),
                 r.broker_id.to_string(),
                 r.broker_address.clone(),
-                if group.master_broker_id == Some(r.broker_id) { "master" } else { "slave" }.to_owned(),
+                if group.master_broker_id == Some(r.broker_id) {
+                    "master"
+                } else {
+                    "slave"
+                }
+                .to_owned(),
                 if in_sync { "yes" } else { "no" }.to_owned(),
                 alive_text(r.alive).to_owned(),
             ]);
@@ -121,7 +137,13 @@ pub fn sync_state_set(leader: &str, info: &BrokerReplicasInfo, unknown: &[String
     let mut text = String::new();
     if !groups.is_empty() {
         text = table(
-            &["BROKER", "MASTER_ID", "MASTER_ADDRESS", "MASTER_EPOCH", "SYNC_STATE_SET_EPOCH"],
+            &[
+                "BROKER",
+                "MASTER_ID",
+                "MASTER_ADDRESS",
+                "MASTER_EPOCH",
+                "SYNC_STATE_SET_EPOCH",
+            ],
             &groups,
         );
         text.push('\n');
@@ -162,7 +184,11 @@ pub fn elect_master(
             or_dash(header.master_address.as_deref()),
             or_dash(header.master_epoch),
             or_dash(header.sync_state_set_epoch),
-            if set.is_empty() { "-".into() } else { set.join(",") },
+            if set.is_empty() {
+                "-".into()
+            } else {
+                set.join(",")
+            },
         ]],
     );
     let members = body.broker_member_group.as_ref().map(|g| {

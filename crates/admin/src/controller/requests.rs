@@ -32,7 +32,10 @@ fn ask_ok(
     success(c, answer)
 }
 
-fn response_header<H: CommandHeader>(c: &Client, answer: &RemotingCommand) -> Result<H, AdminError> {
+fn response_header<H: CommandHeader>(
+    c: &Client,
+    answer: &RemotingCommand,
+) -> Result<H, AdminError> {
     H::from_ext(answer.ext_fields.as_ref()).map_err(|e| AdminError::BadAnswer {
         addr: c.addr().to_owned(),
         why: e.to_string(),
@@ -56,7 +59,10 @@ pub fn metadata(c: &mut Client) -> Result<GetMetaDataResponseHeader, AdminError>
             remark: format!(
                 "{} (not a controller: give each node's address from controllerDLegerPeers, not \
                  its name-server port)",
-                answer.remark.as_deref().unwrap_or("request code not supported")
+                answer
+                    .remark
+                    .as_deref()
+                    .unwrap_or("request code not supported")
             ),
         });
     }
@@ -66,10 +72,7 @@ pub fn metadata(c: &mut Client) -> Result<GetMetaDataResponseHeader, AdminError>
 
 /// CONTROLLER_GET_SYNC_STATE_DATA for `names`; groups the controller does not know are left
 /// out of the answer.
-pub fn sync_state_data(
-    c: &mut Client,
-    names: &[String],
-) -> Result<BrokerReplicasInfo, AdminError> {
+pub fn sync_state_data(c: &mut Client, names: &[String]) -> Result<BrokerReplicasInfo, AdminError> {
     let names = BrokerNames(names.to_vec()).to_json(JsonDialect::Fastjson);
     let answer = ask_ok(c, Code::CONTROLLER_GET_SYNC_STATE_DATA, None, Some(names))?;
     body(c, &answer)
