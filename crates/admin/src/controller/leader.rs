@@ -6,8 +6,9 @@
 //! asks only the first address and trusts it; here the listed addresses are asked in order, and
 //! an address that is down, knows no leader, or names a leader that is down or no longer leads
 //! (a killed leader stays named until the others time it out) is noted on stderr and the next
-//! address asked. Each address is asked once and each named leader tried once, so the search
-//! ends within the list; when it ends without an answer the error lists every attempt.
+//! address asked. Each address is asked once and each named leader tried once (a leader that
+//! answers 2007 a few times, `NOT_LEADER_RETRIES`), so the search ends within the list; when it
+//! ends without an answer the error lists every attempt.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -19,7 +20,15 @@ use super::requests;
 use crate::error::AdminError;
 use crate::{note, queries};
 
-/// A refusal that means "ask the leader": the node named as leader has stepped down since.
+/// How often, and how far apart, a named leader answering CONTROLLER_NOT_LEADER is asked
+/// again before the next address is: Java's controller names itself leader in 1005 for a
+/// while after its election before it serves (it is not "in leader state" until it has caught
+/// up), and 2007 means the request was not acted on, so asking again is safe.
+const NOT_LEADER_RETRIES: u32 = 4;
+const NOT_LEADER_PAUSE: Duration = Duration::from_millis(500);
+
+/// A refusal that means "ask the leader": the node named as leader has stepped down since,
+/// or does not serve yet.
 fn is_not_leader(e: &AdminError) -> bool {
     matches!(e, AdminError::Refused { code, .. } if *code == ResponseCode::CONTROLLER_NOT_LEADER.code())
 }
@@ -74,7 +83,18 @@ pub fn on_leader<T>(
             drop(here);
             queries::connect(&leader, timeout)
         };
-        match connected.and_then(|mut c| request(&mut c)) {
+        let answer = connected.and_then(|mut c| {
+            let mut answer = request(&mut c);
+            for _ in 0..NOT_LEADER_RETRIES {
+                if !matches!(&answer, Err(e) if is_not_leader(e)) {
+                    break;
+                }
+                std::thread::sleep(NOT_LEADER_PAUSE);
+                answer = request(&mut c);
+            }
+            answer
+        });
+        match answer {
             Ok(result) => return Ok((leader, result)),
             Err(e) if e.tries_next() || is_not_leader(&e) => {
                 note(&e, &format!("{addr} named it leader; {then}"));
