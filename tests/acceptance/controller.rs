@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::controller::{
-    answer_record, call, ControllerBroker, ControllerCluster, Impl, ReplicaState,
+    answer_record, ControllerBroker, ControllerCluster, Impl, ReplicaState,
 };
 use common::eventually;
 use common::java::{peers, peers_script};
@@ -709,7 +709,6 @@ fn the_broker_registration_sequence_answers_as_recorded() {
         );
         assert_eq!(register["code"], 0, "{register}");
         // A one-way heartbeat: no answer; what it changes shows in the election below.
-        drop(ask);
         client
             .send(
                 request(

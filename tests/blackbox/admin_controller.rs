@@ -99,8 +99,9 @@ impl std::fmt::Debug for Ran {
 
 /// Runs the admin tool with a 2 s timeout per connection and request.
 fn admin(args: &[&str]) -> Ran {
+    let binary = admin_binary();
     let started = Instant::now();
-    let out = Command::new(admin_binary())
+    let out = Command::new(binary)
         .args(["--timeout-ms", "2000"])
         .args(args)
         .output()

@@ -85,6 +85,8 @@ impl StateMachine {
         };
     }
 
+    // openraft's own error type, as its storage traits return it.
+    #[allow(clippy::result_large_err)]
     fn snapshot_of(stored: &StoredSnapshot) -> Result<Snapshot<TypeConfig>, StorageError> {
         let bytes = serde_json::to_vec(stored).map_err(|e| StorageIOError::read_snapshot(None, &e))?;
         Ok(Snapshot {
