@@ -86,6 +86,8 @@ impl AdminError {
             | AdminError::Http { .. }
             | AdminError::NoLeaderKnown { .. }
             | AdminError::Usage(_) => 2,
+            // CONTROLLER_NOT_LEADER: the request was not refused, there was nobody to decide it.
+            AdminError::Refused { code: 2007, .. } => 2,
             AdminError::NotRemoting { .. }
             | AdminError::Refused { .. }
             | AdminError::BadAnswer { .. }
