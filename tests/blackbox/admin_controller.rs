@@ -601,6 +601,26 @@ fn controller_commands_against_javas_controller() {
     let follower_addr = cluster.nodes[follower].controller_addr();
     let all = cluster.controller_addrs();
     let (mut master, mut slave) = make_group(&leader_addr);
+    // A Java follower may know no leader for a while after the leader serves: wait (bounded)
+    // until every node names it, so the follower's row is what it will stay.
+    let started = Instant::now();
+    while !(0..3).all(|i| {
+        cluster
+            .metadata(i)
+            .and_then(|m| m.leader_address)
+            .as_deref()
+            == Some(leader_addr.as_str())
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "every node names the leader"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!(
+        "every Java node named the leader {:?} after the group was made",
+        started.elapsed()
+    );
 
     let meta = admin(&["controller-metadata", "-a", &all]);
     assert_eq!(meta.code, 0, "{meta:?}");
@@ -648,6 +668,22 @@ fn controller_commands_against_javas_controller() {
         elect.rows(GROUP).len(),
         2,
         "the member group was read: {elect:?}"
+    );
+    let refused = admin(&[
+        "elect-master",
+        "-a",
+        &all,
+        "-c",
+        CLUSTER,
+        "-b",
+        GROUP,
+        "-i",
+        "7",
+    ]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("answered code 2012"),
+        "as ours: {refused:?}"
     );
 
     let config = admin(&["controller-config", "-a", &follower_addr]);
