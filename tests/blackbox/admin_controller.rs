@@ -258,6 +258,26 @@ fn serving_leader(cluster: &ControllerCluster) -> usize {
     }
 }
 
+/// Waits (up to 30 s) until every node names `leader`: a Java follower may know no leader for
+/// a while after the leader serves, and its row would not be what it will stay.
+fn all_name(cluster: &ControllerCluster, leader: &str) {
+    let started = Instant::now();
+    while !(0..cluster.nodes.len()).all(|i| {
+        cluster
+            .metadata(i)
+            .and_then(|m| m.leader_address)
+            .as_deref()
+            == Some(leader)
+    }) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "every node names the leader {leader}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    println!("every node named the leader after {:?}", started.elapsed());
+}
+
 /// Replica `master` elected, then `slave` added to the sync-state set by the master.
 fn make_group(leader: &str) -> (Replica, Replica) {
     let master = register(leader);
@@ -313,6 +333,7 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     let down = reserve_port().expect("a port nobody listens on");
     let down_addr = down.addr();
     let (mut master, mut slave) = make_group(&leader_addr);
+    all_name(&cluster, &leader_addr);
 
     // controller-metadata: a row per node, all naming the leader.
     let meta = admin(&["controller-metadata", "-a", &all]);
@@ -601,26 +622,7 @@ fn controller_commands_against_javas_controller() {
     let follower_addr = cluster.nodes[follower].controller_addr();
     let all = cluster.controller_addrs();
     let (mut master, mut slave) = make_group(&leader_addr);
-    // A Java follower may know no leader for a while after the leader serves: wait (bounded)
-    // until every node names it, so the follower's row is what it will stay.
-    let started = Instant::now();
-    while !(0..3).all(|i| {
-        cluster
-            .metadata(i)
-            .and_then(|m| m.leader_address)
-            .as_deref()
-            == Some(leader_addr.as_str())
-    }) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "every node names the leader"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    println!(
-        "every Java node named the leader {:?} after the group was made",
-        started.elapsed()
-    );
+    all_name(&cluster, &leader_addr);
 
     let meta = admin(&["controller-metadata", "-a", &all]);
     assert_eq!(meta.code, 0, "{meta:?}");
