@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,9 @@ struct Group {
 
 impl Group {
     fn start() -> Group {
-        let ports: Vec<Reservation> = (0..3).map(|_| reserve_port().expect("reserved port")).collect();
+        let ports: Vec<Reservation> = (0..3)
+            .map(|_| reserve_port().expect("reserved port"))
+            .collect();
         let mut group = Group {
             ports,
             nodes: Vec::new(),
@@ -68,6 +70,7 @@ impl Group {
                 &format!("controllerDLegerSelfId=n{i}"),
                 &format!("controllerStorePath={}", store.display()),
                 "scanInactiveMasterInterval=1000",
+                "httpPort=0",
             ],
         )
     }
@@ -92,12 +95,17 @@ impl Group {
             if let Some(Some(first)) = named.first() {
                 if named.iter().all(|n| n.as_deref() == Some(first)) {
                     // A killed leader stays named until the others time it out.
-                    if let Some(i) = (0..3).find(|i| &self.addr(*i) == first && self.nodes[*i].is_some()) {
+                    if let Some(i) =
+                        (0..3).find(|i| &self.addr(*i) == first && self.nodes[*i].is_some())
+                    {
                         return i;
                     }
                 }
             }
-            assert!(Instant::now() < deadline, "no agreed controller leader within {within:?}: {named:?}");
+            assert!(
+                Instant::now() < deadline,
+                "no agreed controller leader within {within:?}: {named:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -166,15 +174,28 @@ impl Replica {
                 ("electionPriority", "0"),
             ],
         );
-        self.heartbeat.as_mut().expect("connected").send(hb.oneway());
+        self.heartbeat
+            .as_mut()
+            .expect("connected")
+            .send(hb.oneway());
     }
 }
 
 /// Runs a broker's registration sequence (1012, 1013, 904, 1003) against the leader.
 fn register(leader: &str) -> Replica {
-    let next = call(leader, request(GET_NEXT_BROKER_ID, &[("clusterName", CLUSTER), ("brokerName", GROUP)]));
+    let next = call(
+        leader,
+        request(
+            GET_NEXT_BROKER_ID,
+            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
+        ),
+    );
     assert_eq!(next.code, 0, "{:?}", next.remark);
-    let id: i64 = next.ext("nextBrokerId").expect("nextBrokerId").parse().expect("a number");
+    let id: i64 = next
+        .ext("nextBrokerId")
+        .expect("nextBrokerId")
+        .parse()
+        .expect("a number");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let mut replica = Replica {
         id,
@@ -256,7 +277,13 @@ fn a_group_of_three_elects_a_leader_and_answers_a_brokers_sequence_as_java() {
     assert!(peers.contains(&format!("n0:{};", group.addr(0))), "{peers}");
 
     // Followers do not forward: brokers ask 1005 and go to the leader.
-    let refused = call(&group.addr(follower), request(GET_NEXT_BROKER_ID, &[("clusterName", CLUSTER), ("brokerName", GROUP)]));
+    let refused = call(
+        &group.addr(follower),
+        request(
+            GET_NEXT_BROKER_ID,
+            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
+        ),
+    );
     assert_eq!(refused.code, NOT_LEADER);
 
     let leader_addr = group.addr(leader);
@@ -276,7 +303,12 @@ fn a_group_of_three_elects_a_leader_and_answers_a_brokers_sequence_as_java() {
         &leader_addr,
         request(
             ALTER_SYNC_STATE_SET,
-            &[("brokerName", GROUP), ("masterBrokerId", "1"), ("masterEpoch", "1"), ("invokeTime", "1")],
+            &[
+                ("brokerName", GROUP),
+                ("masterBrokerId", "1"),
+                ("masterEpoch", "1"),
+                ("invokeTime", "1"),
+            ],
         )
         .with_body(r#"{"syncStateSet":[1,2],"syncStateSetEpoch":1}"#.as_bytes().to_vec()),
     );
@@ -285,14 +317,22 @@ fn a_group_of_three_elects_a_leader_and_answers_a_brokers_sequence_as_java() {
     assert!(eventually(Duration::from_secs(5), || {
         (0..3).all(|i| {
             let info = replica_info(&group.addr(i));
-            info.code == NOT_LEADER || String::from_utf8_lossy(info.body().map(|b| b.as_ref()).unwrap_or(b"")).contains("[1,2]")
+            info.code == NOT_LEADER
+                || String::from_utf8_lossy(info.body().map(|b| b.as_ref()).unwrap_or(b""))
+                    .contains("[1,2]")
         })
     }));
     let info = replica_info(&leader_addr);
     assert_eq!(master_of(&info), (Some("1".into()), Some("1".into())));
-    let data = call(&leader_addr, request(GET_SYNC_STATE_DATA, &[]).with_body(format!("[\"{GROUP}\"]").into_bytes()));
+    let data = call(
+        &leader_addr,
+        request(GET_SYNC_STATE_DATA, &[]).with_body(format!("[\"{GROUP}\"]").into_bytes()),
+    );
     let text = String::from_utf8_lossy(data.body().expect("BrokerReplicasInfo"));
-    assert!(text.contains("inSyncReplicas") && text.contains(&second.address()), "{text}");
+    assert!(
+        text.contains("inSyncReplicas") && text.contains(&second.address()),
+        "{text}"
+    );
     // Asking again for an elected group keeps the living master.
     let again = elect(&leader_addr, second.id);
     assert_eq!(again.code, 2011, "CONTROLLER_MASTER_STILL_EXIST");
@@ -309,7 +349,12 @@ fn a_master_whose_connection_closes_is_replaced_and_the_group_is_told() {
         &leader_addr,
         request(
             ALTER_SYNC_STATE_SET,
-            &[("brokerName", GROUP), ("masterBrokerId", "1"), ("masterEpoch", "1"), ("invokeTime", "1")],
+            &[
+                ("brokerName", GROUP),
+                ("masterBrokerId", "1"),
+                ("masterEpoch", "1"),
+                ("invokeTime", "1"),
+            ],
         )
         .with_body(r#"{"syncStateSet":[1,2],"syncStateSetEpoch":1}"#.as_bytes().to_vec()),
     );
@@ -330,7 +375,10 @@ fn a_master_whose_connection_closes_is_replaced_and_the_group_is_told() {
         }
         moved
     }));
-    println!("master connection closed -> slave elected after {:?}", took.expect("elected"));
+    println!(
+        "master connection closed -> slave elected after {:?}",
+        took.expect("elected")
+    );
 
     // NOTIFY_BROKER_ROLE_CHANGED reached the surviving member at its own address (after the
     // notice of the first election, which it also got).
@@ -347,8 +395,12 @@ fn a_master_whose_connection_closes_is_replaced_and_the_group_is_told() {
 
 /// One one-way frame the controller sent to a broker's address.
 fn read_notice(listener: &TcpListener) -> RemotingCommand {
-    let (mut stream, _) = listener.accept().expect("the controller connected to a broker address");
-    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    let (mut stream, _) = listener
+        .accept()
+        .expect("the controller connected to a broker address");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
     let mut bytes = Vec::new();
     let _ = stream.read_to_end(&mut bytes);
     let mut codec = namesrv_protocol::RemotingCodec::default();
@@ -370,10 +422,17 @@ fn killing_the_leader_moves_leadership_and_restarting_every_node_keeps_the_state
     let killed = Instant::now();
     group.kill(leader);
     let next = group.leader(Duration::from_secs(10));
-    println!("controller leader SIGKILLed -> new leader after {:?}", killed.elapsed());
+    println!(
+        "controller leader SIGKILLed -> new leader after {:?}",
+        killed.elapsed()
+    );
     assert_ne!(next, leader);
     let info = replica_info(&group.addr(next));
-    assert_eq!(master_of(&info), (Some("1".into()), Some("1".into())), "committed state survives the leader");
+    assert_eq!(
+        master_of(&info),
+        (Some("1".into()), Some("1".into())),
+        "committed state survives the leader"
+    );
 
     group.restart(leader);
     for i in 0..3 {
@@ -385,10 +444,17 @@ fn killing_the_leader_moves_leadership_and_restarting_every_node_keeps_the_state
     let after = group.leader(Duration::from_secs(20));
     let info = replica_info(&group.addr(after));
     assert_eq!(info.code, 0, "{:?}", info.remark);
-    assert_eq!(master_of(&info), (Some("1".into()), Some("1".into())), "ids and epochs come back from the store");
+    assert_eq!(
+        master_of(&info),
+        (Some("1".into()), Some("1".into())),
+        "ids and epochs come back from the store"
+    );
     let next_id = call(
         &group.addr(after),
-        request(GET_NEXT_BROKER_ID, &[("clusterName", CLUSTER), ("brokerName", GROUP)]),
+        request(
+            GET_NEXT_BROKER_ID,
+            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
+        ),
     );
     assert_eq!(next_id.ext("nextBrokerId"), Some("3"));
 }
@@ -404,12 +470,24 @@ fn bad_controller_requests_get_an_error_answer_or_a_closed_connection() {
     // A header missing a required field: SYSTEM_ERROR naming it.
     let missing = client.call(request(GET_NEXT_BROKER_ID, &[("clusterName", CLUSTER)]));
     assert_eq!(missing.code, 1);
-    assert!(missing.remark.as_deref().unwrap_or("").contains("brokerName"), "{:?}", missing.remark);
+    assert!(
+        missing
+            .remark
+            .as_deref()
+            .unwrap_or("")
+            .contains("brokerName"),
+        "{:?}",
+        missing.remark
+    );
     // A body that is not a SyncStateSet.
     let bad_body = client.call(
         request(
             ALTER_SYNC_STATE_SET,
-            &[("brokerName", GROUP), ("masterBrokerId", "1"), ("masterEpoch", "1")],
+            &[
+                ("brokerName", GROUP),
+                ("masterBrokerId", "1"),
+                ("masterEpoch", "1"),
+            ],
         )
         .with_body(b"{not json".to_vec()),
     );
@@ -422,4 +500,183 @@ fn bad_controller_requests_get_an_error_answer_or_a_closed_connection() {
     assert!(client.closed_within(Duration::from_secs(5)));
     // The node still serves.
     assert_eq!(call(&leader_addr, request(GET_METADATA, &[])).code, 0);
+}
+
+/// `GET path` on a node's HTTP endpoint: (status code, body).
+fn http_get(server: &Server, path: &str) -> (u16, String) {
+    let web = server
+        .startup_log
+        .iter()
+        .find_map(|l| l.split("at http://").nth(1))
+        .expect("the HTTP endpoint's address is logged")
+        .trim()
+        .to_owned();
+    let mut http = std::net::TcpStream::connect(&web).expect("HTTP endpoint");
+    write!(
+        http,
+        "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    )
+    .expect("sent");
+    let mut text = String::new();
+    http.read_to_string(&mut text).expect("read");
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        text.split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+#[test]
+fn metrics_show_role_elections_epochs_and_heartbeats_and_readiness_needs_a_leader() {
+    let mut group = Group::start();
+    let leader = group.leader(Duration::from_secs(20));
+    let leader_addr = group.addr(leader);
+    let mut master = register(&leader_addr);
+    assert_eq!(elect(&leader_addr, master.id).code, 0);
+    master.heartbeat(&leader_addr, 1, 10);
+
+    let node = |i: usize| group.nodes[i].as_ref().expect("running");
+    let leaders: f64 = (0..3)
+        .map(|i| node(i).metric("namesrv_controller_is_leader "))
+        .sum();
+    assert_eq!(leaders, 1.0, "exactly one node says it leads");
+    assert_eq!(node(leader).metric("namesrv_controller_is_leader "), 1.0);
+    assert!(node(leader).metric("namesrv_controller_term ") >= 1.0);
+    assert_eq!(
+        node(leader)
+            .metric("namesrv_controller_elections_total{cause=\"broker\",result=\"SUCCESS\"} "),
+        1.0
+    );
+    assert!(eventually(Duration::from_secs(5), || {
+        node(leader).metric("namesrv_controller_master_epoch{broker_name=\"ctlBroker\"} ") == 1.0
+    }));
+    let text = node(leader).metrics_text();
+    assert!(
+        text.contains("namesrv_controller_heartbeat_age_seconds{broker_id=\"1\",broker_name=\"ctlBroker\",cluster=\"ctlCluster\"}"),
+        "{text}"
+    );
+    for i in 0..3 {
+        assert_eq!(
+            http_get(node(i), "/readyz").0,
+            200,
+            "node {i} is ready while the group has a leader"
+        );
+    }
+
+    // Two of three gone: the last cannot form a majority, so it has no leader and is not ready.
+    let survivor = (leader + 1) % 3;
+    for i in (0..3).filter(|i| *i != survivor) {
+        group.kill(i);
+    }
+    assert!(eventually(Duration::from_secs(10), || {
+        let (status, body) = http_get(group.nodes[survivor].as_ref().expect("running"), "/readyz");
+        status == 503 && body.contains("no leader")
+    }));
+}
+
+#[test]
+fn a_single_node_snapshots_purges_its_log_and_restarts_from_the_snapshot() {
+    let port = reserve_port().expect("reserved port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("controller");
+    let settings = [
+        "enableControllerInNamesrv=true".to_string(),
+        format!("controllerDLegerPeers=n0-127.0.0.1:{}", port.port()),
+        "controllerDLegerSelfId=n0".to_string(),
+        format!("controllerStorePath={}", store.display()),
+        "controllerSnapshotEveryEntries=3".to_string(),
+    ];
+    let settings: Vec<&str> = settings.iter().map(String::as_str).collect();
+    let addr = format!("127.0.0.1:{}", port.port());
+    let server = Server::start_in(dir, &settings);
+    assert!(eventually(Duration::from_secs(10), || {
+        try_call(&addr, request(GET_METADATA, &[]))
+            .is_some_and(|m| m.ext("isLeader") == Some("true"))
+    }));
+    let replicas: Vec<Replica> = (0..5).map(|_| register(&addr)).collect();
+    assert_eq!(replicas.last().map(|r| r.id), Some(5));
+    let raft_dir = store.join("raft");
+    assert!(eventually(Duration::from_secs(5), || raft_dir
+        .join("snapshot.json")
+        .exists()));
+    let log_len = std::fs::metadata(raft_dir.join("log"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let snapshot = std::fs::read_to_string(raft_dir.join("snapshot.json")).expect("snapshot");
+    assert!(
+        snapshot.contains("ctlBroker"),
+        "the snapshot holds the group: {snapshot}"
+    );
+    // Five brokers made ten events; the purged log keeps at most a few entries.
+    assert!(
+        log_len < 4096,
+        "the log was purged after the snapshot ({log_len} bytes)"
+    );
+
+    let (_, dir) = server.terminate();
+    let _again = Server::start_in(dir, &settings);
+    assert!(eventually(Duration::from_secs(10), || {
+        try_call(&addr, request(GET_METADATA, &[]))
+            .is_some_and(|m| m.ext("isLeader") == Some("true"))
+    }));
+    let next = call(
+        &addr,
+        request(
+            GET_NEXT_BROKER_ID,
+            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
+        ),
+    );
+    assert_eq!(
+        next.ext("nextBrokerId"),
+        Some("6"),
+        "ids handed out before the restart stay taken"
+    );
+}
+
+#[test]
+fn the_controller_runs_alone_with_the_controller_flag() {
+    let port = reserve_port().expect("reserved port");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = dir.path().join("controller.properties");
+    std::fs::write(
+        &conf,
+        format!(
+            "controllerDLegerGroup=alone\ncontrollerDLegerPeers=n0-127.0.0.1:{}\ncontrollerDLegerSelfId=n0\ncontrollerStorePath={}\nlistenPort=0\n",
+            port.port(),
+            dir.path().join("store").display()
+        ),
+    )
+    .expect("config written");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_namesrv"))
+        .arg("--controller")
+        .arg("-c")
+        .arg(&conf)
+        .env("HOME", dir.path())
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start namesrv --controller");
+    let addr = format!("127.0.0.1:{}", port.port());
+    let led = eventually(Duration::from_secs(10), || {
+        try_call(&addr, request(GET_METADATA, &[])).is_some_and(|m| m.ext("isLeader") == Some("true") && m.ext("group") == Some("alone"))
+    });
+    let replica = led.then(|| register(&addr));
+    let _ = child.kill();
+    let mut log = String::new();
+    let _ = child.wait();
+    if let Some(mut err) = child.stderr.take() {
+        let _ = err.read_to_string(&mut log);
+    }
+    assert!(led, "a one-node controller leads by itself:\n{log}");
+    assert_eq!(replica.map(|r| r.id), Some(1));
+    assert!(log.contains("controller started"), "{log}");
+    assert!(!log.contains("The Name Server boot success"), "no name server runs beside it:\n{log}");
 }

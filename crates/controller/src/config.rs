@@ -90,7 +90,9 @@ impl ControllerConfig {
                 .map(|(_, v)| v.trim().to_string())
         };
         let peers = ControllerPeers::from_config(get)?;
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let store_path = get("controllerStorePath")
             .filter(|p| !p.is_empty())
             .map(PathBuf::from)
@@ -107,10 +109,26 @@ impl ControllerConfig {
             notify_broker_role_changed: true,
             scan_inactive_master_interval_ms: 5000,
             raft: RaftTuning {
-                heartbeat_interval_ms: parse(&get, "controllerRaftHeartbeatIntervalMs", defaults.heartbeat_interval_ms)?,
-                election_timeout_min_ms: parse(&get, "controllerRaftElectionTimeoutMinMs", defaults.election_timeout_min_ms)?,
-                election_timeout_max_ms: parse(&get, "controllerRaftElectionTimeoutMaxMs", defaults.election_timeout_max_ms)?,
-                snapshot_every_entries: parse(&get, "controllerSnapshotEveryEntries", defaults.snapshot_every_entries)?,
+                heartbeat_interval_ms: parse(
+                    &get,
+                    "controllerRaftHeartbeatIntervalMs",
+                    defaults.heartbeat_interval_ms,
+                )?,
+                election_timeout_min_ms: parse(
+                    &get,
+                    "controllerRaftElectionTimeoutMinMs",
+                    defaults.election_timeout_min_ms,
+                )?,
+                election_timeout_max_ms: parse(
+                    &get,
+                    "controllerRaftElectionTimeoutMaxMs",
+                    defaults.election_timeout_max_ms,
+                )?,
+                snapshot_every_entries: parse(
+                    &get,
+                    "controllerSnapshotEveryEntries",
+                    defaults.snapshot_every_entries,
+                )?,
             },
         };
         for key in Self::UPDATABLE {
@@ -135,12 +153,16 @@ impl ControllerConfig {
             "enableElectUncleanMaster" => self.enable_elect_unclean_master = boolean()?,
             "notifyBrokerRoleChanged" => self.notify_broker_role_changed = boolean()?,
             "isProcessReadEvent" => self.is_process_read_event = boolean()?,
-            "electMasterMaxRetryCount" => self.elect_master_max_retry_count = value.trim().parse().map_err(|_| invalid())?,
+            "electMasterMaxRetryCount" => {
+                self.elect_master_max_retry_count = value.trim().parse().map_err(|_| invalid())?
+            }
             "scanNotActiveBrokerInterval" => {
-                self.scan_not_active_broker_interval_ms = value.trim().parse().map_err(|_| invalid())?
+                self.scan_not_active_broker_interval_ms =
+                    value.trim().parse().map_err(|_| invalid())?
             }
             "scanInactiveMasterInterval" => {
-                self.scan_inactive_master_interval_ms = value.trim().parse().map_err(|_| invalid())?
+                self.scan_inactive_master_interval_ms =
+                    value.trim().parse().map_err(|_| invalid())?
             }
             other => return Err(ConfigError::NotUpdatable(other.to_string())),
         }
@@ -172,25 +194,62 @@ impl ControllerConfig {
         put("controllerDLegerPeers", self.peers.peers_string());
         put(
             "controllerDLegerSelfId",
-            self.peers.peer_name(self.peers.self_id).unwrap_or_default().to_string(),
+            self.peers
+                .peer_name(self.peers.self_id)
+                .unwrap_or_default()
+                .to_string(),
         );
         put("controllerStorePath", self.store_path.display().to_string());
-        put("scanNotActiveBrokerInterval", self.scan_not_active_broker_interval_ms.to_string());
-        put("electMasterMaxRetryCount", self.elect_master_max_retry_count.to_string());
-        put("enableElectUncleanMaster", self.enable_elect_unclean_master.to_string());
+        put(
+            "scanNotActiveBrokerInterval",
+            self.scan_not_active_broker_interval_ms.to_string(),
+        );
+        put(
+            "electMasterMaxRetryCount",
+            self.elect_master_max_retry_count.to_string(),
+        );
+        put(
+            "enableElectUncleanMaster",
+            self.enable_elect_unclean_master.to_string(),
+        );
         put("isProcessReadEvent", self.is_process_read_event.to_string());
-        put("notifyBrokerRoleChanged", self.notify_broker_role_changed.to_string());
-        put("scanInactiveMasterInterval", self.scan_inactive_master_interval_ms.to_string());
-        put("controllerRaftHeartbeatIntervalMs", self.raft.heartbeat_interval_ms.to_string());
-        put("controllerRaftElectionTimeoutMinMs", self.raft.election_timeout_min_ms.to_string());
-        put("controllerRaftElectionTimeoutMaxMs", self.raft.election_timeout_max_ms.to_string());
-        put("controllerSnapshotEveryEntries", self.raft.snapshot_every_entries.to_string());
-        put("configBlackList", "configBlackList;configStorePath".to_string());
+        put(
+            "notifyBrokerRoleChanged",
+            self.notify_broker_role_changed.to_string(),
+        );
+        put(
+            "scanInactiveMasterInterval",
+            self.scan_inactive_master_interval_ms.to_string(),
+        );
+        put(
+            "controllerRaftHeartbeatIntervalMs",
+            self.raft.heartbeat_interval_ms.to_string(),
+        );
+        put(
+            "controllerRaftElectionTimeoutMinMs",
+            self.raft.election_timeout_min_ms.to_string(),
+        );
+        put(
+            "controllerRaftElectionTimeoutMaxMs",
+            self.raft.election_timeout_max_ms.to_string(),
+        );
+        put(
+            "controllerSnapshotEveryEntries",
+            self.raft.snapshot_every_entries.to_string(),
+        );
+        put(
+            "configBlackList",
+            "configBlackList;configStorePath".to_string(),
+        );
         out
     }
 }
 
-fn parse(get: &impl Fn(&str) -> Option<String>, key: &str, default: u64) -> Result<u64, ConfigError> {
+fn parse(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: u64,
+) -> Result<u64, ConfigError> {
     match get(key) {
         Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
             key: key.to_string(),
@@ -205,7 +264,10 @@ mod tests {
     use super::*;
 
     fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn base() -> BTreeMap<String, String> {
@@ -223,17 +285,30 @@ mod tests {
         assert_eq!(c.peers.self_address(), "127.0.0.1:9878");
         assert!(c.enable_elect_unclean_master);
         assert_eq!(c.store_path, PathBuf::from("/tmp/ctl"));
-        assert_eq!(c.to_properties()["controllerDLegerPeers"], "n0-127.0.0.1:9878");
+        assert_eq!(
+            c.to_properties()["controllerDLegerPeers"],
+            "n0-127.0.0.1:9878"
+        );
     }
 
     #[test]
     fn updates_take_allowed_keys_and_refuse_the_rest_whole() {
         let mut c = ControllerConfig::from_properties(&base()).unwrap();
-        c.update(&props(&[("notifyBrokerRoleChanged", "false")])).unwrap();
+        c.update(&props(&[("notifyBrokerRoleChanged", "false")]))
+            .unwrap();
         assert!(!c.notify_broker_role_changed);
-        let refused = c.update(&props(&[("electMasterMaxRetryCount", "5"), ("configBlackList", "")]));
-        assert_eq!(refused, Err(ConfigError::NotUpdatable("configBlackList".into())));
-        assert_eq!(c.elect_master_max_retry_count, 3, "nothing of a refused update is applied");
+        let refused = c.update(&props(&[
+            ("electMasterMaxRetryCount", "5"),
+            ("configBlackList", ""),
+        ]));
+        assert_eq!(
+            refused,
+            Err(ConfigError::NotUpdatable("configBlackList".into()))
+        );
+        assert_eq!(
+            c.elect_master_max_retry_count, 3,
+            "nothing of a refused update is applied"
+        );
         let bad = c.update(&props(&[("enableElectUncleanMaster", "maybe")]));
         assert!(matches!(bad, Err(ConfigError::Invalid { .. })));
     }

@@ -42,7 +42,10 @@ use services::ControllerServices;
 #[derive(Debug, Error)]
 pub enum StartError {
     #[error("cannot listen for the controller on {address}: {source}")]
-    Listen { address: String, source: std::io::Error },
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Node(#[from] NodeError),
 }
@@ -85,7 +88,8 @@ pub async fn start(config: ControllerConfig) -> Result<Controller, StartError> {
     let metrics = ControllerMetrics::get();
     actix::spawn(metrics.clone().watch_raft(node.raft.clone()));
     let liveness = LivenessOwner::new(metrics.clone()).start();
-    let replicas = ReplicasOwner::new(node.clone(), liveness.clone(), config.clone(), metrics).start();
+    let replicas =
+        ReplicasOwner::new(node.clone(), liveness.clone(), config.clone(), metrics).start();
     liveness.do_send(ReportTo(replicas.clone()));
     let services = ControllerServices {
         replicas,

@@ -36,24 +36,53 @@ impl ControllerMetrics {
     pub fn get() -> Arc<Self> {
         static METRICS: LazyLock<Arc<ControllerMetrics>> = LazyLock::new(|| {
             Arc::new(ControllerMetrics {
-                is_leader: register(IntGauge::new("namesrv_controller_is_leader", "1 while this node leads the controller group").expect("valid")),
-                term: register(IntGauge::new("namesrv_controller_term", "The controller group's current Raft term").expect("valid")),
+                is_leader: register(
+                    IntGauge::new(
+                        "namesrv_controller_is_leader",
+                        "1 while this node leads the controller group",
+                    )
+                    .expect("valid"),
+                ),
+                term: register(
+                    IntGauge::new(
+                        "namesrv_controller_term",
+                        "The controller group's current Raft term",
+                    )
+                    .expect("valid"),
+                ),
                 leader_changes: register(
-                    IntCounter::new("namesrv_controller_leader_changes_total", "Times this node saw the controller leader change").expect("valid"),
+                    IntCounter::new(
+                        "namesrv_controller_leader_changes_total",
+                        "Times this node saw the controller leader change",
+                    )
+                    .expect("valid"),
                 ),
                 elections: register(
                     IntCounterVec::new(
-                        Opts::new("namesrv_controller_elections_total", "Master elections by cause and result code"),
+                        Opts::new(
+                            "namesrv_controller_elections_total",
+                            "Master elections by cause and result code",
+                        ),
                         &["cause", "result"],
                     )
                     .expect("valid"),
                 ),
                 master_epoch: register(
-                    IntGaugeVec::new(Opts::new("namesrv_controller_master_epoch", "Master epoch of each broker group"), &["broker_name"]).expect("valid"),
+                    IntGaugeVec::new(
+                        Opts::new(
+                            "namesrv_controller_master_epoch",
+                            "Master epoch of each broker group",
+                        ),
+                        &["broker_name"],
+                    )
+                    .expect("valid"),
                 ),
                 heartbeat_age: register(
                     GaugeVec::new(
-                        Opts::new("namesrv_controller_heartbeat_age_seconds", "Seconds since each replica's last heartbeat to this controller"),
+                        Opts::new(
+                            "namesrv_controller_heartbeat_age_seconds",
+                            "Seconds since each replica's last heartbeat to this controller",
+                        ),
                         &["cluster", "broker_name", "broker_id"],
                     )
                     .expect("valid"),
@@ -74,7 +103,11 @@ impl ControllerMetrics {
         self.heartbeat_age.reset();
         for (key, at) in heard {
             self.heartbeat_age
-                .with_label_values(&[&key.cluster_name, &key.broker_name, &key.broker_id.to_string()])
+                .with_label_values(&[
+                    &key.cluster_name,
+                    &key.broker_name,
+                    &key.broker_id.to_string(),
+                ])
                 .set(now.saturating_duration_since(*at).as_secs_f64());
         }
     }
@@ -82,7 +115,9 @@ impl ControllerMetrics {
     pub fn observe_groups(&self, state: &ReplicasInfo) {
         for name in state.broker_names() {
             if let Some(sync) = state.sync_state_info(name) {
-                self.master_epoch.with_label_values(&[name]).set(sync.master_epoch().into());
+                self.master_epoch
+                    .with_label_values(&[name])
+                    .set(sync.master_epoch().into());
             }
         }
     }
@@ -94,7 +129,8 @@ impl ControllerMetrics {
         loop {
             {
                 let m = rx.borrow_and_update();
-                self.is_leader.set((m.state == openraft::ServerState::Leader) as i64);
+                self.is_leader
+                    .set((m.state == openraft::ServerState::Leader) as i64);
                 self.term.set(m.current_term as i64);
                 if m.current_leader != leader {
                     if m.current_leader.is_some() {

@@ -15,13 +15,13 @@ use std::collections::BTreeMap;
 
 use actix::io::{FramedWrite, WriteHandler};
 use actix::prelude::*;
-use std::future::Future;
-use namesrv_protocol::body::{BrokerNames, SyncStateSet};
-use namesrv_protocol::body::JsonBody;
 use namesrv_protocol::body::try_parse_properties;
+use namesrv_protocol::body::JsonBody;
+use namesrv_protocol::body::{BrokerNames, SyncStateSet};
 use namesrv_protocol::code::{ControllerRequestCode as Code, ResponseCode};
 use namesrv_protocol::headers::CommandHeader;
 use namesrv_protocol::{ProtocolError, RemotingCodec, RemotingCommand};
+use std::future::Future;
 use tokio::net::tcp::OwnedWriteHalf;
 use tracing::debug;
 
@@ -69,8 +69,17 @@ impl ControllerSession {
     }
 
     /// Answers `request` with what `reply` resolves to, without holding up other requests.
-    fn reply_later(&mut self, ctx: &mut Context<Self>, request: RemotingCommand, reply: impl Future<Output = Reply> + 'static) {
-        ctx.spawn(reply.into_actor(self).map(move |reply, act, _| act.answer(&request, reply)));
+    fn reply_later(
+        &mut self,
+        ctx: &mut Context<Self>,
+        request: RemotingCommand,
+        reply: impl Future<Output = Reply> + 'static,
+    ) {
+        ctx.spawn(
+            reply
+                .into_actor(self)
+                .map(move |reply, act, _| act.answer(&request, reply)),
+        );
     }
 
     fn handle_request(&mut self, request: RemotingCommand, ctx: &mut Context<Self>) {
@@ -92,45 +101,72 @@ impl ControllerSession {
         let owner = self.services.replicas.clone();
         let ask = move |message: ControllerRequest| -> Dispatched {
             Dispatched::Later(Box::pin(async move {
-                owner.send(message).await.unwrap_or_else(|_| Reply::code(ResponseCode::SYSTEM_ERROR, "controller stopping"))
+                owner.send(message).await.unwrap_or_else(|_| {
+                    Reply::code(ResponseCode::SYSTEM_ERROR, "controller stopping")
+                })
             }))
         };
         let ext = request.ext_fields.as_ref();
         Ok(match code {
             Code::CONTROLLER_ALTER_SYNC_STATE_SET => {
-                let body = request.body().ok_or_else(|| bad("the SyncStateSet body is missing"))?;
-                let set = SyncStateSet::from_json(body).map_err(|e| bad(format!("bad SyncStateSet body: {e}")))?;
+                let body = request
+                    .body()
+                    .ok_or_else(|| bad("the SyncStateSet body is missing"))?;
+                let set = SyncStateSet::from_json(body)
+                    .map_err(|e| bad(format!("bad SyncStateSet body: {e}")))?;
                 ask(ControllerRequest::AlterSyncStateSet(header(ext)?, set))
             }
             Code::CONTROLLER_ELECT_MASTER => ask(ControllerRequest::ElectMaster(header(ext)?)),
-            Code::CONTROLLER_REGISTER_BROKER => ask(ControllerRequest::RegisterBroker(header(ext)?)),
-            Code::CONTROLLER_GET_REPLICA_INFO => ask(ControllerRequest::GetReplicaInfo(header(ext)?)),
+            Code::CONTROLLER_REGISTER_BROKER => {
+                ask(ControllerRequest::RegisterBroker(header(ext)?))
+            }
+            Code::CONTROLLER_GET_REPLICA_INFO => {
+                ask(ControllerRequest::GetReplicaInfo(header(ext)?))
+            }
             Code::CONTROLLER_GET_SYNC_STATE_DATA => {
                 let names = match request.body() {
-                    Some(body) => BrokerNames::from_json(body).map_err(|e| bad(format!("bad broker name list: {e}")))?.0,
+                    Some(body) => {
+                        BrokerNames::from_json(body)
+                            .map_err(|e| bad(format!("bad broker name list: {e}")))?
+                            .0
+                    }
                     None => Vec::new(),
                 };
                 if names.is_empty() {
                     // Java falls through to its "no response code set" answer.
-                    Dispatched::Now(Reply::code(ResponseCode::SYSTEM_ERROR, "not set any response code"))
+                    Dispatched::Now(Reply::code(
+                        ResponseCode::SYSTEM_ERROR,
+                        "not set any response code",
+                    ))
                 } else {
                     ask(ControllerRequest::GetSyncStateData(names))
                 }
             }
             Code::CLEAN_BROKER_DATA => ask(ControllerRequest::CleanBrokerData(header(ext)?)),
-            Code::CONTROLLER_GET_NEXT_BROKER_ID => ask(ControllerRequest::GetNextBrokerId(header(ext)?)),
+            Code::CONTROLLER_GET_NEXT_BROKER_ID => {
+                ask(ControllerRequest::GetNextBrokerId(header(ext)?))
+            }
             Code::CONTROLLER_APPLY_BROKER_ID => ask(ControllerRequest::ApplyBrokerId(header(ext)?)),
             Code::CONTROLLER_GET_METADATA_INFO => self.later(GetMetadata),
             Code::GET_CONTROLLER_CONFIG => self.later(GetControllerConfig),
             Code::UPDATE_CONTROLLER_CONFIG => {
-                let text = request.body().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-                let pairs = try_parse_properties(&text).map_err(|e| bad(format!("bad properties body: {e}")))?;
-                self.later(UpdateControllerConfig(pairs.into_iter().collect::<BTreeMap<_, _>>()))
+                let text = request
+                    .body()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default();
+                let pairs = try_parse_properties(&text)
+                    .map_err(|e| bad(format!("bad properties body: {e}")))?;
+                self.later(UpdateControllerConfig(
+                    pairs.into_iter().collect::<BTreeMap<_, _>>(),
+                ))
             }
             Code::BROKER_HEARTBEAT => {
                 let header: namesrv_protocol::headers::BrokerHeartbeatRequestHeader = header(ext)?;
                 if header.broker_id.is_none() {
-                    return Err(Reply::code(ResponseCode::CONTROLLER_INVALID_REQUEST, "Heart beat with empty brokerId"));
+                    return Err(Reply::code(
+                        ResponseCode::CONTROLLER_INVALID_REQUEST,
+                        "Heart beat with empty brokerId",
+                    ));
                 }
                 self.services.liveness.do_send(Heartbeat {
                     header,
@@ -167,7 +203,10 @@ impl ControllerSession {
     {
         let owner = self.services.replicas.clone();
         Dispatched::Later(Box::pin(async move {
-            owner.send(message).await.unwrap_or_else(|_| Reply::code(ResponseCode::SYSTEM_ERROR, "controller stopping"))
+            owner
+                .send(message)
+                .await
+                .unwrap_or_else(|_| Reply::code(ResponseCode::SYSTEM_ERROR, "controller stopping"))
         }))
     }
 }
@@ -199,7 +238,10 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for ControllerSession
     fn handle(&mut self, item: Result<RemotingCommand, ProtocolError>, ctx: &mut Self::Context) {
         match item {
             Ok(request) if request.is_response() => {
-                debug!(connection = self.id, "ignoring a response frame on the controller listener")
+                debug!(
+                    connection = self.id,
+                    "ignoring a response frame on the controller listener"
+                )
             }
             Ok(request) => self.handle_request(request, ctx),
             Err(e) => {

@@ -193,10 +193,12 @@ pub fn run_controller(
 ) -> Result<(), String> {
     let mut properties = loaded.unknown.clone();
     properties.extend(loaded.config.to_properties());
-    let config =
-        ControllerConfig::from_properties(&properties).map_err(|e| format!("controller configuration: {e}"))?;
+    let config = ControllerConfig::from_properties(&properties)
+        .map_err(|e| format!("controller configuration: {e}"))?;
     System::new().block_on(async move {
-        let controller = namesrv_controller::start(config).await.map_err(|e| e.to_string())?;
+        let controller = namesrv_controller::start(config)
+            .await
+            .map_err(|e| e.to_string())?;
         let mut shutdown = shutdown
             .install()
             .map_err(|e| format!("cannot watch signals: {e}"))?;

@@ -21,6 +21,10 @@ use serde_json::Value;
 use super::java::{ensure_built, peers_script};
 use super::send_signal;
 
+/// How long a node may take to listen: a JVM start on a shared 2-core machine took over 60 s
+/// once, at a load average of 30.
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(180);
+
 /// CONTROLLER_GET_METADATA_INFO.
 pub const GET_METADATA_INFO: i32 = 1005;
 /// CONTROLLER_GET_SYNC_STATE_DATA.
@@ -36,11 +40,12 @@ pub enum Impl {
 }
 
 impl Impl {
-    /// `CONTROLLER_IMPL=java|ours`; Java when unset, until ours is on main.
+    /// `CONTROLLER_IMPL=java|ours`; ours when unset (`java` runs the same tests against
+    /// Java's controller, to see what Java does).
     pub fn from_env() -> Impl {
         match std::env::var("CONTROLLER_IMPL").as_deref() {
-            Ok("ours") => Impl::Ours,
-            Ok("java") | Err(_) => Impl::Java,
+            Ok("ours") | Err(_) => Impl::Ours,
+            Ok("java") => Impl::Java,
             Ok(other) => panic!("CONTROLLER_IMPL={other}: expected java or ours"),
         }
     }
@@ -160,7 +165,7 @@ pub struct ControllerCluster {
 }
 
 impl ControllerCluster {
-    /// Starts `n` nodes on reserved loopback ports and waits (up to 90 s) until one is leader.
+    /// Starts `n` nodes on reserved loopback ports and waits until one is leader.
     pub fn start(implementation: Impl, n: usize) -> ControllerCluster {
         if implementation == Impl::Java {
             ensure_built("5");
@@ -187,7 +192,7 @@ impl ControllerCluster {
         }
         for node in &cluster.nodes {
             assert!(
-                super::eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
+                super::eventually(LISTEN_TIMEOUT, || std::net::TcpStream::connect(
                     node.namesrv_addr()
                 )
                 .is_ok()),
@@ -197,7 +202,7 @@ impl ControllerCluster {
             );
         }
         let started = Instant::now();
-        let leader = cluster.wait_leader(Duration::from_secs(90), None);
+        let leader = cluster.wait_leader(Duration::from_secs(120), None);
         assert!(
             leader.is_some(),
             "a controller leader was elected; node outputs:\n{}",
@@ -316,7 +321,7 @@ impl ControllerCluster {
         self.spawn(i);
         let node = &self.nodes[i];
         assert!(
-            super::eventually(Duration::from_secs(60), || std::net::TcpStream::connect(
+            super::eventually(LISTEN_TIMEOUT, || std::net::TcpStream::connect(
                 node.namesrv_addr()
             )
             .is_ok()),
@@ -525,6 +530,9 @@ pub struct ControllerBroker {
     pub port: u16,
     /// `peers.sh`'s DIR: `broker.conf`, `store/`, `logs/rocketmqlogs/`.
     pub dir: PathBuf,
+    cluster: String,
+    name: String,
+    extra_conf: String,
     _ports: Reservation,
 }
 
@@ -541,32 +549,51 @@ impl ControllerBroker {
         ensure_built("5");
         std::fs::create_dir_all(dir).unwrap();
         let ports = reserve_broker_port().expect("a broker port triple");
-        let port = ports.port();
-        let out = std::fs::File::create(dir.join("broker.out")).unwrap();
+        let mut broker = ControllerBroker {
+            child: None,
+            port: ports.port(),
+            dir: dir.to_path_buf(),
+            cluster: cluster.to_owned(),
+            name: name.to_owned(),
+            extra_conf: extra_conf.to_owned(),
+            _ports: ports,
+        };
+        broker.spawn(controllers);
+        broker
+    }
+
+    fn spawn(&mut self, controllers: &ControllerCluster) {
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("broker.out"))
+            .unwrap();
         let child = Command::new("bash")
             .env("ROCKETMQ_LINE", "5")
-            .env("BROKER_EXTRA_CONF", extra_conf)
+            .env("BROKER_EXTRA_CONF", &self.extra_conf)
             .arg(peers_script())
             .args([
                 "ctlbroker",
                 &controllers.namesrv_addrs(),
                 &controllers.controller_addrs(),
-                dir.to_str().unwrap(),
-                &port.to_string(),
-                name,
-                cluster,
+                self.dir.to_str().unwrap(),
+                &self.port.to_string(),
+                &self.name,
+                &self.cluster,
             ])
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()
             .expect("start a broker in controller mode");
-        ControllerBroker {
-            child: Some(child),
-            port,
-            dir: dir.to_path_buf(),
-            _ports: ports,
-        }
+        self.child = Some(child);
+    }
+
+    /// Starts the broker again (after [`ControllerBroker::kill`]) on its own store and ports,
+    /// as an operator restarting a crashed broker would.
+    pub fn restart(&mut self, controllers: &ControllerCluster) {
+        self.kill();
+        self.spawn(controllers);
     }
 
     pub fn addr(&self) -> String {

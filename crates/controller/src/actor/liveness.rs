@@ -86,7 +86,11 @@ impl Handler<Heartbeat> for LivenessOwner {
 
     fn handle(&mut self, msg: Heartbeat, _: &mut Self::Context) {
         let now = Instant::now();
-        if self.table.on_heartbeat(&msg.header, msg.connection, now).is_ok() {
+        if self
+            .table
+            .on_heartbeat(&msg.header, msg.connection, now)
+            .is_ok()
+        {
             if let Some(broker_id) = msg.header.broker_id {
                 let key = ReplicaKey {
                     cluster_name: msg.header.cluster_name,

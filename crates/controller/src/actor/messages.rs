@@ -56,7 +56,10 @@ impl Reply {
 
     /// What a follower answers to anything only the leader may answer.
     pub fn not_leader() -> Self {
-        Self::code(ResponseCode::CONTROLLER_NOT_LEADER, "The controller is not in leader state")
+        Self::code(
+            ResponseCode::CONTROLLER_NOT_LEADER,
+            "The controller is not in leader state",
+        )
     }
 
     pub fn from_decision<H: CommandHeader>(decision: Decision<H>) -> Self {
@@ -72,7 +75,10 @@ impl Reply {
 /// The requests that the state owner decides (in arrival order, one at a time).
 #[derive(Debug)]
 pub enum ControllerRequest {
-    AlterSyncStateSet(AlterSyncStateSetRequestHeader, namesrv_protocol::body::SyncStateSet),
+    AlterSyncStateSet(
+        AlterSyncStateSetRequestHeader,
+        namesrv_protocol::body::SyncStateSet,
+    ),
     ElectMaster(ElectMasterRequestHeader),
     RegisterBroker(RegisterBrokerToControllerRequestHeader),
     GetReplicaInfo(GetReplicaInfoRequestHeader),

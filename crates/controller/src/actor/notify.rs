@@ -21,9 +21,12 @@ use crate::state::RoleChangeNotice;
 const SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
 fn request(notice: &RoleChangeNotice) -> RemotingCommand {
-    RemotingCommand::request(ControllerRequestCode::NOTIFY_BROKER_ROLE_CHANGED, Some(notice.header.to_ext()))
-        .with_body(notice.sync_state_set.to_json(JsonDialect::Fastjson))
-        .oneway()
+    RemotingCommand::request(
+        ControllerRequestCode::NOTIFY_BROKER_ROLE_CHANGED,
+        Some(notice.header.to_ext()),
+    )
+    .with_body(notice.sync_state_set.to_json(JsonDialect::Fastjson))
+    .oneway()
 }
 
 /// Sends the notice to every address, concurrently, each bounded by a timeout.

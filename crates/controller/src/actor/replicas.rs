@@ -89,7 +89,11 @@ impl Actor for ReplicasOwner {
         });
         ctx.run_interval(interval, |act, ctx| {
             if act.is_leader() {
-                ctx.spawn(act.decider().elect_where_master_is_gone(act.config.elect_master_max_retry_count).into_actor(act));
+                ctx.spawn(
+                    act.decider()
+                        .elect_where_master_is_gone(act.config.elect_master_max_retry_count)
+                        .into_actor(act),
+                );
             }
         });
     }
@@ -143,17 +147,30 @@ impl Decider {
             }};
         }
         match request {
-            ControllerRequest::AlterSyncStateSet(header, set) => decide!(alter_sync_state_set(&header, &set, &live)),
+            ControllerRequest::AlterSyncStateSet(header, set) => {
+                decide!(alter_sync_state_set(&header, &set, &live))
+            }
             ControllerRequest::ElectMaster(header) => {
                 let reply = decide!(elect_master(&header, &self.policy, &live));
-                self.metrics.elections(if header.designate_elect { "designated" } else { "broker" }, &reply);
+                self.metrics.elections(
+                    if header.designate_elect {
+                        "designated"
+                    } else {
+                        "broker"
+                    },
+                    &reply,
+                );
                 self.after_election(&header.broker_name, &reply, &live);
                 reply
             }
             ControllerRequest::RegisterBroker(header) => decide!(register_broker(&header, &live)),
             ControllerRequest::GetReplicaInfo(header) => decide!(get_replica_info(&header)),
-            ControllerRequest::GetSyncStateData(names) => decide!(get_sync_state_data(&names, &live)),
-            ControllerRequest::CleanBrokerData(header) => decide!(clean_broker_data(&header, &live)),
+            ControllerRequest::GetSyncStateData(names) => {
+                decide!(get_sync_state_data(&names, &live))
+            }
+            ControllerRequest::CleanBrokerData(header) => {
+                decide!(clean_broker_data(&header, &live))
+            }
             ControllerRequest::GetNextBrokerId(header) => decide!(get_next_broker_id(&header)),
             ControllerRequest::ApplyBrokerId(header) => decide!(apply_broker_id(&header)),
         }
@@ -182,16 +199,21 @@ impl Decider {
     async fn elect_where_master_is_gone(self, max_retries: u32) {
         let groups = {
             let _turn = self.turn.lock().await;
-            let Some(live) = self.prepare().await else { return };
+            let Some(live) = self.prepare().await else {
+                return;
+            };
             let state = self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
             state.groups_needing_election(&live)
         };
         for (cluster_name, broker_name) in groups {
             for attempt in 0..max_retries.max(1) {
-                let header = ReplicasInfo::controller_triggered_election(&cluster_name, &broker_name);
+                let header =
+                    ReplicasInfo::controller_triggered_election(&cluster_name, &broker_name);
                 let reply = {
                     let _turn = self.turn.lock().await;
-                    let Some(live) = self.prepare().await else { return };
+                    let Some(live) = self.prepare().await else {
+                        return;
+                    };
                     let decision = {
                         let state = self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
                         state.elect_master(&header, &self.policy, &live)
@@ -255,7 +277,9 @@ impl Handler<GetMetadata> for ReplicasOwner {
         let leader = m.current_leader;
         let header = namesrv_protocol::headers::GetMetaDataResponseHeader {
             group: Some(peers.group.clone()),
-            controller_leader_id: leader.and_then(|id| peers.peer_name(id)).map(str::to_string),
+            controller_leader_id: leader
+                .and_then(|id| peers.peer_name(id))
+                .map(str::to_string),
             controller_leader_address: leader.and_then(|id| peers.address(id)).map(str::to_string),
             is_leader: m.state == ServerState::Leader,
             peers: Some(
@@ -287,7 +311,10 @@ impl Handler<UpdateControllerConfig> for ReplicasOwner {
                 info!(keys = ?msg.0.keys().collect::<Vec<_>>(), "controller config updated");
                 Reply::success()
             }
-            Err(e) => Reply::code(ResponseCode::NO_PERMISSION, format!("Can not update config: {e}")),
+            Err(e) => Reply::code(
+                ResponseCode::NO_PERMISSION,
+                format!("Can not update config: {e}"),
+            ),
         }
     }
 }

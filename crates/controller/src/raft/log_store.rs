@@ -90,11 +90,15 @@ fn read_records(path: &Path, purged: Option<u64>) -> io::Result<(BTreeMap<u64, E
     while at + 8 <= bytes.len() {
         let len = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize;
         let crc = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4 bytes"));
-        let Some(payload) = bytes.get(at + 8..at + 8 + len) else { break };
+        let Some(payload) = bytes.get(at + 8..at + 8 + len) else {
+            break;
+        };
         if crc32fast::hash(payload) != crc {
             break;
         }
-        let Ok(entry) = serde_json::from_slice::<Entry>(payload) else { break };
+        let Ok(entry) = serde_json::from_slice::<Entry>(payload) else {
+            break;
+        };
         if purged.is_none_or(|p| entry.log_id.index > p) {
             entries.insert(entry.log_id.index, entry);
         }
@@ -173,7 +177,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         Ok(self.inner.lock().await.vote)
     }
 
-    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError>
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError>
     where
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -185,7 +193,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             encode_record(&entry, &mut bytes).map_err(|e| StorageIOError::write_logs(&e))?;
             appended.push(entry);
         }
-        let written = log.file.write_all(&bytes).and_then(|_| log.file.sync_data());
+        let written = log
+            .file
+            .write_all(&bytes)
+            .and_then(|_| log.file.sync_data());
         if let Err(e) = &written {
             callback.log_io_completed(Err(io::Error::new(e.kind(), e.to_string())));
             return Err(StorageIOError::write_logs(e).into());
@@ -206,8 +217,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), StorageError> {
         let mut log = self.inner.lock().await;
-        let meta = serde_json::to_vec(&LogMeta { last_purged: Some(log_id) })
-            .map_err(|e| StorageIOError::write_logs(&e))?;
+        let meta = serde_json::to_vec(&LogMeta {
+            last_purged: Some(log_id),
+        })
+        .map_err(|e| StorageIOError::write_logs(&e))?;
         // The purge point is recorded first: if the rewrite is then lost, reading skips the
         // purged entries anyway.
         DurableFile::new(log.dir.join("log-meta.json"))
@@ -252,7 +265,10 @@ mod tests {
         append(&mut store, (1..=5).map(|i| entry(1, i)).collect()).await;
         let vote = Vote::new(3, 1);
         store.save_vote(&vote).await.unwrap();
-        store.purge(LogId::new(CommittedLeaderId::new(1, 0), 2)).await.unwrap();
+        store
+            .purge(LogId::new(CommittedLeaderId::new(1, 0), 2))
+            .await
+            .unwrap();
         drop(store);
 
         let mut again = LogStore::open(dir.path()).unwrap();
@@ -275,10 +291,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store = LogStore::open(dir.path()).unwrap();
         append(&mut store, (1..=4).map(|i| entry(1, i)).collect()).await;
-        store.truncate(LogId::new(CommittedLeaderId::new(1, 0), 3)).await.unwrap();
+        store
+            .truncate(LogId::new(CommittedLeaderId::new(1, 0), 3))
+            .await
+            .unwrap();
         drop(store);
         // A crash mid-append leaves half a record.
-        let mut file = OpenOptions::new().append(true).open(dir.path().join("log")).unwrap();
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("log"))
+            .unwrap();
         file.write_all(&[200, 0, 0, 0, 1, 2]).unwrap();
         drop(file);
 

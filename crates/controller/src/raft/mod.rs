@@ -26,7 +26,8 @@ pub use node::{start_node, ControllerNode, NodeError, RaftTuning};
 pub use peers::{ControllerPeers, PeersError};
 
 /// The private request code of Raft messages between our controllers (see the request table).
-pub const RAFT_RPC_CODE: i32 = namesrv_protocol::code::ControllerRequestCode::CONTROLLER_RAFT_RPC.code();
+pub const RAFT_RPC_CODE: i32 =
+    namesrv_protocol::code::ControllerRequestCode::CONTROLLER_RAFT_RPC.code();
 
 /// One Raft log entry's payload: the events of one decision, applied together or not at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

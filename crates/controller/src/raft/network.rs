@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use namesrv_protocol::{RemotingCodec, RemotingCommand};
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
@@ -39,7 +41,9 @@ pub enum RaftRequest {
 pub enum RaftReply {
     AppendEntries(Result<AppendEntriesResponse<NodeId>, RaftError<NodeId>>),
     Vote(Result<VoteResponse<NodeId>, RaftError<NodeId>>),
-    InstallSnapshot(Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>),
+    InstallSnapshot(
+        Result<InstallSnapshotResponse<NodeId>, RaftError<NodeId, InstallSnapshotError>>,
+    ),
 }
 
 /// Hands a Raft message received on the listener to the local engine; returns the reply body,
@@ -49,7 +53,9 @@ pub async fn serve(raft: &Raft, body: &[u8]) -> Option<Vec<u8>> {
     let reply = match request {
         RaftRequest::AppendEntries(rpc) => RaftReply::AppendEntries(raft.append_entries(rpc).await),
         RaftRequest::Vote(rpc) => RaftReply::Vote(raft.vote(rpc).await),
-        RaftRequest::InstallSnapshot(rpc) => RaftReply::InstallSnapshot(raft.install_snapshot(rpc).await),
+        RaftRequest::InstallSnapshot(rpc) => {
+            RaftReply::InstallSnapshot(raft.install_snapshot(rpc).await)
+        }
     };
     serde_json::to_vec(&reply).ok()
 }
@@ -99,14 +105,19 @@ impl PeerClient {
             }
             Err(_) => {
                 self.conn = None;
-                Err(CallError::Io(io::Error::new(io::ErrorKind::TimedOut, "no answer in time")))
+                Err(CallError::Io(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "no answer in time",
+                )))
             }
         }
     }
 
     async fn exchange(&mut self, body: Vec<u8>) -> Result<RaftReply, CallError> {
         if self.conn.is_none() {
-            let stream = TcpStream::connect(&self.node.addr).await.map_err(CallError::Connect)?;
+            let stream = TcpStream::connect(&self.node.addr)
+                .await
+                .map_err(CallError::Connect)?;
             let _ = stream.set_nodelay(true);
             self.conn = Some(Framed::new(stream, RemotingCodec::new(MAX_FRAME)));
         }
@@ -115,7 +126,9 @@ impl PeerClient {
         let request = RemotingCommand::request(RAFT_RPC_CODE, None)
             .with_body(body)
             .with_opaque(self.opaque);
-        conn.send(request).await.map_err(|e| CallError::Io(other(e.to_string())))?;
+        conn.send(request)
+            .await
+            .map_err(|e| CallError::Io(other(e.to_string())))?;
         let answer = match conn.next().await {
             Some(Ok(answer)) => answer,
             Some(Err(e)) => return Err(CallError::Io(other(e.to_string()))),
@@ -132,7 +145,9 @@ impl PeerClient {
         serde_json::from_slice(&bytes).map_err(|e| CallError::Io(other(e.to_string())))
     }
 
-    fn unreachable_or_network<E: std::error::Error>(e: CallError) -> RPCError<NodeId, BasicNode, E> {
+    fn unreachable_or_network<E: std::error::Error>(
+        e: CallError,
+    ) -> RPCError<NodeId, BasicNode, E> {
         match e {
             CallError::Connect(e) => RPCError::Unreachable(Unreachable::new(&e)),
             CallError::Io(e) => RPCError::Network(NetworkError::new(&e)),
@@ -140,7 +155,11 @@ impl PeerClient {
     }
 
     fn remote<E: std::error::Error>(&self, e: E) -> RPCError<NodeId, BasicNode, E> {
-        RPCError::RemoteError(RemoteError::new_with_node(self.target, self.node.clone(), e))
+        RPCError::RemoteError(RemoteError::new_with_node(
+            self.target,
+            self.node.clone(),
+            e,
+        ))
     }
 
     fn mismatch<E: std::error::Error>() -> RPCError<NodeId, BasicNode, E> {
@@ -154,7 +173,10 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
-        match self.call(&RaftRequest::AppendEntries(rpc), option.hard_ttl()).await {
+        match self
+            .call(&RaftRequest::AppendEntries(rpc), option.hard_ttl())
+            .await
+        {
             Ok(RaftReply::AppendEntries(Ok(r))) => Ok(r),
             Ok(RaftReply::AppendEntries(Err(e))) => Err(self.remote(e)),
             Ok(_) => Err(Self::mismatch()),
@@ -170,7 +192,10 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         InstallSnapshotResponse<NodeId>,
         RPCError<NodeId, BasicNode, RaftError<NodeId, InstallSnapshotError>>,
     > {
-        match self.call(&RaftRequest::InstallSnapshot(rpc), option.hard_ttl()).await {
+        match self
+            .call(&RaftRequest::InstallSnapshot(rpc), option.hard_ttl())
+            .await
+        {
             Ok(RaftReply::InstallSnapshot(Ok(r))) => Ok(r),
             Ok(RaftReply::InstallSnapshot(Err(e))) => Err(self.remote(e)),
             Ok(_) => Err(Self::mismatch()),

@@ -46,7 +46,10 @@ impl Default for RaftTuning {
 #[derive(Debug, Error)]
 pub enum NodeError {
     #[error("controller store {path}: {source}")]
-    Store { path: String, source: std::io::Error },
+    Store {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("raft configuration: {0}")]
     Config(String),
     #[error("raft engine: {0}")]
@@ -86,10 +89,20 @@ pub async fn start_node(
     }
     .validate()
     .map_err(|e| NodeError::Config(e.to_string()))?;
-    let raft = Raft::new(peers.self_id, Arc::new(config), Network, log_store, state_machine)
+    let raft = Raft::new(
+        peers.self_id,
+        Arc::new(config),
+        Network,
+        log_store,
+        state_machine,
+    )
+    .await
+    .map_err(|e| NodeError::Engine(e.to_string()))?;
+    if !raft
+        .is_initialized()
         .await
-        .map_err(|e| NodeError::Engine(e.to_string()))?;
-    if !raft.is_initialized().await.map_err(|e| NodeError::Engine(e.to_string()))? {
+        .map_err(|e| NodeError::Engine(e.to_string()))?
+    {
         let members = peers
             .nodes
             .iter()

@@ -35,7 +35,9 @@ pub enum PeersError {
     DuplicatePeer(String),
     #[error("this node's id {0:?} is not among the peers")]
     SelfNotAPeer(String),
-    #[error("jRaftInitConf and jRaftControllerRPCAddr list {0} and {1} addresses; they must pair up")]
+    #[error(
+        "jRaftInitConf and jRaftControllerRPCAddr list {0} and {1} addresses; they must pair up"
+    )]
     Unpaired(usize, usize),
 }
 
@@ -52,8 +54,10 @@ impl ControllerPeers {
 
     fn from_dledger(get: impl Fn(&str) -> Option<String>) -> Result<Self, PeersError> {
         let group = get("controllerDLegerGroup").unwrap_or_else(|| "DefaultControllerGroup".into());
-        let peers = get("controllerDLegerPeers").ok_or(PeersError::Missing("controllerDLegerPeers"))?;
-        let self_name = get("controllerDLegerSelfId").ok_or(PeersError::Missing("controllerDLegerSelfId"))?;
+        let peers =
+            get("controllerDLegerPeers").ok_or(PeersError::Missing("controllerDLegerPeers"))?;
+        let self_name =
+            get("controllerDLegerSelfId").ok_or(PeersError::Missing("controllerDLegerSelfId"))?;
         let mut named = BTreeMap::new();
         for entry in peers.split(';').map(str::trim).filter(|e| !e.is_empty()) {
             let (id, addr) = entry
@@ -92,14 +96,26 @@ impl ControllerPeers {
         Self::numbered(group, &self_name, named)
     }
 
-    fn numbered(group: String, self_name: &str, named: BTreeMap<String, String>) -> Result<Self, PeersError> {
-        let nodes: BTreeMap<NodeId, (String, String)> = named.into_iter().enumerate().map(|(i, p)| (i as NodeId, p)).collect();
+    fn numbered(
+        group: String,
+        self_name: &str,
+        named: BTreeMap<String, String>,
+    ) -> Result<Self, PeersError> {
+        let nodes: BTreeMap<NodeId, (String, String)> = named
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (i as NodeId, p))
+            .collect();
         let self_id = nodes
             .iter()
             .find(|(_, (name, _))| name == self_name)
             .map(|(id, _)| *id)
             .ok_or_else(|| PeersError::SelfNotAPeer(self_name.to_string()))?;
-        Ok(Self { group, self_id, nodes })
+        Ok(Self {
+            group,
+            self_id,
+            nodes,
+        })
     }
 
     /// This node's address (where it listens).
@@ -134,7 +150,10 @@ mod tests {
     use super::*;
 
     fn config(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -142,7 +161,10 @@ mod tests {
     fn dledger_peers_number_by_sorted_peer_id_whatever_the_written_order() {
         let a = ControllerPeers::from_config(config(&[
             ("controllerDLegerGroup", "g1"),
-            ("controllerDLegerPeers", "n1-127.0.0.1:9868;n0-127.0.0.1:9878;n2-127.0.0.1:9858"),
+            (
+                "controllerDLegerPeers",
+                "n1-127.0.0.1:9868;n0-127.0.0.1:9878;n2-127.0.0.1:9858",
+            ),
             ("controllerDLegerSelfId", "n1"),
         ]))
         .unwrap();
@@ -150,7 +172,10 @@ mod tests {
         assert_eq!(a.self_id, 1);
         assert_eq!(a.self_address(), "127.0.0.1:9868");
         assert_eq!(a.address(0), Some("127.0.0.1:9878"));
-        assert_eq!(a.peers_string(), "n0-127.0.0.1:9878;n1-127.0.0.1:9868;n2-127.0.0.1:9858");
+        assert_eq!(
+            a.peers_string(),
+            "n0-127.0.0.1:9878;n1-127.0.0.1:9868;n2-127.0.0.1:9858"
+        );
     }
 
     #[test]

@@ -85,10 +85,11 @@ impl StateMachine {
         };
     }
 
-    // openraft's own error type, as its storage traits return it.
+    // openraft's own error type, which its traits require.
     #[allow(clippy::result_large_err)]
     fn snapshot_of(stored: &StoredSnapshot) -> Result<Snapshot<TypeConfig>, StorageError> {
-        let bytes = serde_json::to_vec(stored).map_err(|e| StorageIOError::read_snapshot(None, &e))?;
+        let bytes =
+            serde_json::to_vec(stored).map_err(|e| StorageIOError::read_snapshot(None, &e))?;
         Ok(Snapshot {
             meta: stored.meta.clone(),
             snapshot: Box::new(Cursor::new(bytes)),
@@ -99,8 +100,16 @@ impl StateMachine {
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError> {
         // Taken under both locks so state and applied point belong together.
-        let applied = self.applied.read().unwrap_or_else(|p| p.into_inner()).clone();
-        let state = self.replicas.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let applied = self
+            .applied
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let state = self
+            .replicas
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let snapshot_id = match applied.last_applied {
             Some(id) => format!("{}-{}", id.leader_id.term, id.index),
             None => "empty".to_string(),

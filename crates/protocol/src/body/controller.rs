@@ -223,7 +223,10 @@ mod tests {
         );
         assert_eq!(body.sync_state_set, BTreeSet::from([2]));
         // Read as Java writes it; written with quoted keys, which mqadmin's fastjson2 reads.
-        assert_eq!(fastjson(&body), java.replace("{1:", "{\"1\":").replace(",2:", ",\"2\":"));
+        assert_eq!(
+            fastjson(&body),
+            java.replace("{1:", "{\"1\":").replace(",2:", ",\"2\":")
+        );
 
         let still = ElectMasterResponseBody {
             broker_member_group: None,
