@@ -127,7 +127,7 @@ fn call(addr: &str, request: RemotingCommand) -> RemotingCommand {
 struct Replica {
     id: i64,
     listener: TcpListener,
-    heartbeat: Option<Client>,
+    heartbeat: Option<(String, Client)>,
 }
 
 impl Replica {
@@ -135,11 +135,12 @@ impl Replica {
         self.listener.local_addr().expect("bound").to_string()
     }
 
-    /// A one-way BROKER_HEARTBEAT that keeps it alive for a minute.
+    /// A one-way BROKER_HEARTBEAT to `leader` that keeps it alive there for a minute (over a
+    /// new connection when the leader moved: only the leader tracks liveness).
     fn heartbeat(&mut self, leader: &str) {
-        if self.heartbeat.is_none() {
-            self.heartbeat =
-                Some(Client::connect(leader, Duration::from_secs(5)).expect("connect"));
+        if self.heartbeat.as_ref().map(|(to, _)| to.as_str()) != Some(leader) {
+            let client = Client::connect(leader, Duration::from_secs(5)).expect("connect");
+            self.heartbeat = Some((leader.to_owned(), client));
         }
         let (id, addr) = (self.id.to_string(), self.address());
         let hb = request(
@@ -156,7 +157,7 @@ impl Replica {
                 ("electionPriority", "0"),
             ],
         );
-        let client = self.heartbeat.as_mut().expect("connected");
+        let (_, client) = self.heartbeat.as_mut().expect("connected");
         client.send(hb.oneway()).expect("heartbeat sent");
     }
 }
@@ -242,11 +243,6 @@ fn serving_leader(cluster: &ControllerCluster) -> usize {
                 ),
             );
             if next.code != NOT_LEADER {
-                println!(
-                    "leader {} serves after {:?}",
-                    cluster.nodes[i].id,
-                    started.elapsed()
-                );
                 return i;
             }
         }
@@ -277,6 +273,78 @@ fn all_name(cluster: &ControllerCluster, leader: &str) {
     }
     println!("every node named the leader after {:?}", started.elapsed());
 }
+
+/// A leader that serves and stays leader for 2 s, polled up to 60 s. Our group has been seen
+/// to replace its first leader within a second of a cold start, so a test that makes a group
+/// waits for this first.
+fn stable_leader(cluster: &ControllerCluster) -> usize {
+    let started = Instant::now();
+    let mut since: Option<(usize, Instant)> = None;
+    loop {
+        let now = serving_leader(cluster);
+        match since {
+            Some((leader, at)) if leader == now => {
+                if at.elapsed() >= Duration::from_secs(2) {
+                    println!(
+                        "leader {} stable after {:?}",
+                        cluster.nodes[now].id,
+                        started.elapsed()
+                    );
+                    return now;
+                }
+            }
+            _ => {
+                if since.is_some() {
+                    println!(
+                        "leader moved to {} after {:?}",
+                        cluster.nodes[now].id,
+                        started.elapsed()
+                    );
+                }
+                since = Some((now, Instant::now()));
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no stable leader within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs controller-metadata until exactly one node says it leads and every node names it (up
+/// to 10 tries, 300 ms apart); that run and the leader. With 2 cores shared by JVMs and other
+/// builds, our group has changed leader within a second of starting.
+fn agreed_metadata(cluster: &ControllerCluster) -> (Ran, usize) {
+    let all = cluster.controller_addrs();
+    let mut last = None;
+    for _ in 0..10 {
+        let meta = admin(&["controller-metadata", "-a", &all]);
+        assert_eq!(meta.code, 0, "{meta:?}");
+        let leaders: Vec<usize> = (0..cluster.nodes.len())
+            .filter(|&i| meta.row(&cluster.nodes[i].controller_addr())[4] == "yes")
+            .collect();
+        if let [leader] = leaders[..] {
+            let (id, addr) = (
+                &cluster.nodes[leader].id,
+                cluster.nodes[leader].controller_addr(),
+            );
+            let agreed = cluster.nodes.iter().all(|n| {
+                let row = meta.row(&n.controller_addr());
+                row[2] == *id && row[3] == addr
+            });
+            if agreed {
+                return (meta, leader);
+            }
+        }
+        last = Some(meta);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    panic!("the nodes never agreed on one leader: {last:?}");
+}
+
+/// The controller clusters of the two tests would share 2 cores with each other's JVMs.
+static ONE_CLUSTER_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Replica `master` elected, then `slave` added to the sync-state set by the master.
 fn make_group(leader: &str) -> (Replica, Replica) {
@@ -324,26 +392,24 @@ fn strings(values: &[&str]) -> Vec<String> {
 
 #[test]
 fn controller_commands_against_ours_find_the_leader_through_followers_and_down_addresses() {
+    let _alone = ONE_CLUSTER_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     let mut cluster = ControllerCluster::start(Impl::Ours, 3);
-    let leader = serving_leader(&cluster);
-    let follower = (leader + 1) % 3;
-    let leader_addr = cluster.nodes[leader].controller_addr();
-    let follower_addr = cluster.nodes[follower].controller_addr();
+    let first = cluster.nodes[stable_leader(&cluster)].controller_addr();
     let all = cluster.controller_addrs();
     let down = reserve_port().expect("a port nobody listens on");
     let down_addr = down.addr();
-    let (mut master, mut slave) = make_group(&leader_addr);
-    all_name(&cluster, &leader_addr);
+    let (mut master, mut slave) = make_group(&first);
 
     // controller-metadata: a row per node, all naming the leader.
-    let meta = admin(&["controller-metadata", "-a", &all]);
-    assert_eq!(meta.code, 0, "{meta:?}");
-    for (i, node) in cluster.nodes.iter().enumerate() {
+    let (meta, leader) = agreed_metadata(&cluster);
+    let leader_addr = cluster.nodes[leader].controller_addr();
+    let follower = (leader + 1) % 3;
+    let follower_addr = cluster.nodes[follower].controller_addr();
+    for node in &cluster.nodes {
         let row = meta.row(&node.controller_addr());
         assert_eq!(row[1], "group1", "{meta:?}");
-        assert_eq!(row[2], cluster.nodes[leader].id, "{meta:?}");
-        assert_eq!(row[3], leader_addr, "{meta:?}");
-        assert_eq!(row[4], if i == leader { "yes" } else { "no" }, "{meta:?}");
         assert!(
             row[5].contains(&format!("n0={}", cluster.nodes[0].controller_addr())),
             "{meta:?}"
@@ -427,8 +493,9 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
     assert_eq!(unknown.row(GROUP)[1], "1");
 
     // elect-master through a follower: the living in-sync slave replaces the master.
-    master.heartbeat(&leader_addr);
-    slave.heartbeat(&leader_addr);
+    let now = cluster.nodes[serving_leader(&cluster)].controller_addr();
+    master.heartbeat(&now);
+    slave.heartbeat(&now);
     let elect = admin(&[
         "elect-master",
         "-a",
@@ -527,7 +594,7 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
         "1;x",
     ]);
     assert_eq!(bad_ids.code, 2, "{bad_ids:?}");
-    master.heartbeat(&leader_addr);
+    master.heartbeat(&cluster.nodes[serving_leader(&cluster)].controller_addr());
     let alive = admin(&[
         "clean-broker-data",
         "-a",
@@ -615,8 +682,11 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
 
 #[test]
 fn controller_commands_against_javas_controller() {
+    let _alone = ONE_CLUSTER_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
     let cluster = ControllerCluster::start(Impl::Java, 3);
-    let leader = serving_leader(&cluster);
+    let leader = stable_leader(&cluster);
     let follower = (leader + 1) % 3;
     let leader_addr = cluster.nodes[leader].controller_addr();
     let follower_addr = cluster.nodes[follower].controller_addr();
