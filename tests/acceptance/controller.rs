@@ -1207,6 +1207,11 @@ fn randomised_faults_keep_one_master_per_epoch_and_lose_no_acknowledged_message(
     let faults: Vec<Fault> = (0..4).map(|_| rng.pick(&FAULTS)).collect();
     eprintln!("faults: {faults:?}");
     let mut group = Group::start();
+    // The brokers' logs and stores are what explains a failure: kept when asked.
+    if std::env::var_os("KEEP_CONTROLLER_TEST_DIRS").is_some() {
+        group.work.disable_cleanup(true);
+        eprintln!("keeping {}", group.work.path().display());
+    }
     let deadline = Instant::now() + Duration::from_secs(480);
     no_acknowledged_message_lost_of(&mut group, "ControllerChaos", 1200, |group| {
         for fault in &faults {

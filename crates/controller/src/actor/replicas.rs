@@ -8,9 +8,10 @@
 //! linearizable check), so a leader that was just elected never answers from a stale state.
 //!
 //! Elections the controller starts itself (a master became inactive) come through here too:
-//! the liveness owner reports inactive replicas, and a periodic scan (Java's
-//! `scanInactiveMasterInterval`) catches a group whose master was already gone when this node
-//! became leader. After every successful election the live members of the group are told
+//! the liveness owner reports inactive replicas (an election follows where one was its group's
+//! master), and a periodic scan (Java's `scanInactiveMasterInterval`, first run one interval
+//! into a leadership, so brokers have heartbeated to the new leader) catches a group whose
+//! master was already gone when this node became leader. After every successful election the live members of the group are told
 //! (NOTIFY_BROKER_ROLE_CHANGED) when `notifyBrokerRoleChanged` is on.
 
 use std::sync::Arc;
@@ -30,7 +31,7 @@ use super::notify::notify_role_changed;
 use crate::config::ControllerConfig;
 use crate::metrics::ControllerMetrics;
 use crate::raft::{Command, ControllerNode};
-use crate::state::{ElectPolicy, LivenessSnapshot, ReplicaLiveness, ReplicasInfo};
+use crate::state::{ElectPolicy, LivenessSnapshot, ReplicaKey, ReplicaLiveness, ReplicasInfo};
 
 pub struct ReplicasOwner {
     node: ControllerNode,
@@ -38,6 +39,8 @@ pub struct ReplicasOwner {
     config: ControllerConfig,
     /// Held for the whole of a decision and its commit.
     turn: Arc<Mutex<()>>,
+    /// Whether this node was already leader at the previous inactive-master scan.
+    leading_since_scan: bool,
     metrics: Arc<ControllerMetrics>,
 }
 
@@ -53,6 +56,7 @@ impl ReplicasOwner {
             liveness,
             config,
             turn: Arc::default(),
+            leading_since_scan: false,
             metrics,
         }
     }
@@ -88,13 +92,20 @@ impl Actor for ReplicasOwner {
             act.metrics.observe_groups(&state);
         });
         ctx.run_interval(interval, |act, ctx| {
-            if act.is_leader() {
-                ctx.spawn(
-                    act.decider()
-                        .elect_where_master_is_gone(act.config.elect_master_max_retry_count)
-                        .into_actor(act),
-                );
+            // As Java's first scan, this waits one interval into a leadership: a new leader
+            // has heard no heartbeats yet, and a master it has not heard from is not dead.
+            if !act.is_leader() {
+                act.leading_since_scan = false;
+                return;
             }
+            if !std::mem::replace(&mut act.leading_since_scan, true) {
+                return;
+            }
+            ctx.spawn(
+                act.decider()
+                    .elect_where_master_is_gone(None, act.config.elect_master_max_retry_count)
+                    .into_actor(act),
+            );
         });
     }
 }
@@ -195,15 +206,24 @@ impl Decider {
         actix::spawn(notify_role_changed(targets, notice));
     }
 
-    /// Elects in every group whose master is no longer alive, retrying as Java does.
-    async fn elect_where_master_is_gone(self, max_retries: u32) {
+    /// Elects in every group whose master is no longer alive (or, with `inactive`, only in
+    /// the groups whose master is one of those replicas, as Java's onBrokerInactive), retrying
+    /// as Java does.
+    async fn elect_where_master_is_gone(self, inactive: Option<Vec<ReplicaKey>>, max_retries: u32) {
         let groups = {
             let _turn = self.turn.lock().await;
             let Some(live) = self.prepare().await else {
                 return;
             };
             let state = self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
-            state.groups_needing_election(&live)
+            let mut groups = state.groups_needing_election(&live);
+            if let Some(inactive) = &inactive {
+                groups.retain(|(_, broker_name)| {
+                    let master = state.master(broker_name).map(|(id, _)| id);
+                    inactive.iter().any(|k| &k.broker_name == broker_name && Some(k.broker_id) == master)
+                });
+            }
+            groups
         };
         for (cluster_name, broker_name) in groups {
             for attempt in 0..max_retries.max(1) {
@@ -260,7 +280,7 @@ impl Handler<ReplicasInactive> for ReplicasOwner {
         if self.is_leader() {
             ctx.spawn(
                 self.decider()
-                    .elect_where_master_is_gone(self.config.elect_master_max_retry_count)
+                    .elect_where_master_is_gone(Some(msg.0), self.config.elect_master_max_retry_count)
                     .into_actor(self),
             );
         }
