@@ -29,6 +29,7 @@ pub use crate::messages::{BrokerAddrKey, BrokerRegistration, BrokerUnregistratio
 use namesrv_protocol::body::{BrokerData, DataVersion, QueueData, TopicQueueMappingInfo};
 
 mod query;
+mod queues;
 mod register;
 mod snapshot;
 mod topic;
@@ -38,6 +39,7 @@ mod unregister;
 mod fixture;
 
 pub use query::filter_route_by_zone;
+use queues::{QueuePool, TopicQueues};
 pub use snapshot::{
     Restored, RouteSnapshot, SnapshotBroker, SnapshotGroup, SnapshotTopic, SNAPSHOT_FORMAT,
 };
@@ -168,7 +170,9 @@ struct LiveEntry {
 pub struct RouteTable {
     config: RouteConfig,
     /// topic → broker name → queue data. A topic exists iff it has at least one entry.
-    topic_queue_table: HashMap<String, HashMap<String, QueueData>>,
+    /// Equal queue data are one shared value from `queue_pool` (see `queues`).
+    topic_queue_table: HashMap<String, TopicQueues>,
+    queue_pool: QueuePool,
     /// broker name → the replica group.
     broker_addr_table: HashMap<String, BrokerData>,
     /// cluster → broker names.
@@ -205,8 +209,10 @@ impl RouteTable {
         self.generation
     }
 
+    /// Every change that can drop queue data ends here, so the pool is swept here too.
     fn touch(&mut self) {
         self.generation += 1;
+        self.queue_pool.sweep();
     }
 
     /// Moves the generation for a change outside the table that shapes answers (the
@@ -230,6 +236,19 @@ impl RouteTable {
 
     pub fn live_info(&self, key: &BrokerAddrKey) -> Option<&BrokerLiveInfo> {
         self.broker_live_table.get(key).map(|e| &e.info)
+    }
+
+    /// Stores `queue` as `topic`'s queue data on its broker name, replacing any there.
+    fn put_queue_data(&mut self, topic: &str, queue: QueueData) {
+        let shared = self.queue_pool.share(queue);
+        match self.topic_queue_table.get_mut(topic) {
+            Some(queues) => queues.insert(shared),
+            None => self
+                .topic_queue_table
+                .entry(topic.to_owned())
+                .or_default()
+                .insert(shared),
+        };
     }
 
     /// Removes the live and filter-server entries of a broker process. True if the filter
