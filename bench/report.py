@@ -160,23 +160,28 @@ def scale_section(data, lines):
     lines += [
         "### Scale: a fresh server per point, B brokers each registering the same T topics",
         "",
-        "RSS after registration and 3 s of route queries (4 connections); the first",
-        "broker's registration round trip; route-query p99 at that size.",
+        "RSS right after registration, and after 1 s warm-up and 3 s of route queries (4",
+        "connections), also per 1,000 (topic, broker) pairs; the first broker's registration",
+        "round trip; route-query p99 at that size. A \"z\" after the size: registered with",
+        "zlib-compressed 5.x bodies.",
         "",
-        "| brokers × topics | server | RSS MB | peak RSS MB | 1st registration ms | route req/s | route p99 µs |",
-        "|---|---|---|---|---|---|---|",
+        "| brokers × topics | server | RSS MB registered | RSS MB | peak RSS MB | kB per 1k pairs | 1st registration ms | route req/s | route p99 µs |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     rss = {}
     for r in data:
         key = (r["brokers"], r["topics"])
         if r.get("failed"):
-            lines.append(f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | failed: the run ended with an error (see the compare.sh log) | | | | |")
+            lines.append(f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | failed: the run ended with an error (see the compare.sh log) | | | | | | |")
             continue
         after = r.get("server_after") or {}
         rss[(r["label"],) + key] = after.get("rss_kb", 0) / 1024
         reg = r["populate_registration_ms"][0] if r["populate_registration_ms"] else None
+        registered = (r.get("server_after_populate") or {}).get("rss_kb")
+        per_pair = (r.get("rss_kb_per_1k_pairs") or [None, None])[1]
+        size = f"{key[0]} × {key[1]:,}" + (" z" if r.get("compressed") else "")
         lines.append(
-            f"| {key[0]} × {key[1]:,} | {NAMES[r['label']]} | {fmt(after.get('rss_kb', 0) / 1024, 1)} | {fmt(after.get('peak_rss_kb', 0) / 1024, 1)} | {fmt(reg, 1)} | {fmt(r['qps'])} | {r['latency_us']['p99']} |"
+            f"| {size} | {NAMES[r['label']]} | {fmt(registered / 1024 if registered else None, 1)} | {fmt(after.get('rss_kb', 0) / 1024, 1)} | {fmt(after.get('peak_rss_kb', 0) / 1024, 1)} | {fmt(per_pair, 1)} | {fmt(reg, 1)} | {fmt(r['qps'])} | {r['latency_us']['p99']} |"
         )
     lines.append("")
     for axis, fixed, name, xlabel in [

@@ -17,6 +17,8 @@ pub struct Report {
     pub offered_rate: Option<u64>,
     pub brokers: usize,
     pub topics: usize,
+    /// Registered with zlib-compressed 5.x bodies.
+    pub compressed: bool,
     pub seconds: f64,
     pub requests: u64,
     pub errors: u64,
@@ -29,6 +31,12 @@ pub struct Report {
     /// Latency distribution for CDF plots: (percentile, microseconds).
     pub cdf_us: Vec<(f64, u64)>,
     pub populate_registration_ms: Vec<f64>,
+    /// The server right after the last broker registered, before any query: the memory the
+    /// route table itself takes.
+    pub server_after_populate: Option<ProcSample>,
+    /// RSS per 1,000 (topic, broker) pairs registered, in kB, after registration and after
+    /// the run (the route answers served on top); `None` without a server pid or pairs.
+    pub rss_kb_per_1k_pairs: Option<(f64, f64)>,
     pub server_before: Option<ProcSample>,
     pub server_after: Option<ProcSample>,
     /// Server CPU seconds spent during the measured window, per 1,000 requests.
@@ -91,5 +99,21 @@ impl Report {
                 _ => String::new(),
             }
         );
+        if let (Some(populated), Some((registered, served))) =
+            (&self.server_after_populate, self.rss_kb_per_1k_pairs)
+        {
+            let regs = &self.populate_registration_ms;
+            eprintln!(
+                "{}: {} brokers x {} topics registered in {:.0} ms (first {:.1} ms); server RSS {} kB after registration; per 1,000 (topic, broker) pairs {:.1} kB registered, {:.1} kB after the run",
+                self.label,
+                self.brokers,
+                self.topics,
+                regs.iter().sum::<f64>(),
+                regs.first().copied().unwrap_or(0.0),
+                populated.rss_kb,
+                registered,
+                served
+            );
+        }
     }
 }

@@ -102,6 +102,10 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     } else {
         Some(populate(&args.addr, &cluster, args.compressed).await?)
     };
+    let server_after_populate = populated
+        .as_ref()
+        .and(args.server_pid)
+        .and_then(proc_stats::sample);
     let registrations = Arc::new(if matches!(args.workload, Kind::Register | Kind::Mixed) {
         (0..cluster.brokers.max(1))
             .map(|i| cluster.register(i, 1, args.compressed))
@@ -203,6 +207,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         offered_rate: args.rate,
         brokers: args.brokers,
         topics: args.topics,
+        compressed: args.compressed,
         seconds,
         requests,
         errors: shared.errors.load(Ordering::SeqCst),
@@ -215,6 +220,8 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
             .as_ref()
             .map(|p| p.registration_millis.clone())
             .unwrap_or_default(),
+        server_after_populate,
+        rss_kb_per_1k_pairs: per_1k_pairs(&cluster, server_after_populate, server_after),
         server_before,
         server_after,
         server_cpu_ms_per_1k: match (server_before, server_after) {
@@ -240,6 +247,21 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     }
     drop(populated);
     Ok(())
+}
+
+/// RSS per 1,000 registered (topic, broker) pairs, after registration and after the run.
+fn per_1k_pairs(
+    cluster: &Cluster,
+    populated: Option<proc_stats::ProcSample>,
+    after: Option<proc_stats::ProcSample>,
+) -> Option<(f64, f64)> {
+    let pairs = (cluster.brokers * cluster.topics) as f64 / 1000.0;
+    match (populated, after) {
+        (Some(p), Some(a)) if pairs > 0.0 => {
+            Some((p.rss_kb as f64 / pairs, a.rss_kb as f64 / pairs))
+        }
+        _ => None,
+    }
 }
 
 /// Which codes count as errors: anything but SUCCESS and TOPIC_NOT_EXIST (17 is a normal
