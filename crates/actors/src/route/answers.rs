@@ -122,7 +122,11 @@ impl AnswerCache {
     fn admit(&mut self, topic: &str, body: &Bytes) -> bool {
         let at = (body.as_ptr() as usize, body.len());
         let cost = |this: &Self| {
-            let body_cost = if this.held.contains(&at) { 0 } else { body.len() };
+            let body_cost = if this.held.contains(&at) {
+                0
+            } else {
+                body.len()
+            };
             let entry_cost = if this.routes.contains_key(topic) {
                 0
             } else {
@@ -192,7 +196,11 @@ impl AnswerCache {
         }
         let (encoded, fresh) = self.shared(encode()?);
         self.keep_route(generation, topic, dialect, encoded.clone());
-        if fresh && self.held.contains(&(encoded.as_ptr() as usize, encoded.len())) {
+        if fresh
+            && self
+                .held
+                .contains(&(encoded.as_ptr() as usize, encoded.len()))
+        {
             self.by_content.insert(encoded.clone());
         }
         Some((encoded, true))
@@ -378,17 +386,32 @@ mod tests {
         let mut calls = 0;
         let route = b"{\"brokerDatas\":[]}";
         let (a, _) = cache
-            .route_or_encode(1, "a", JsonDialect::Standard, encode_owned(&mut calls, route))
+            .route_or_encode(
+                1,
+                "a",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, route),
+            )
             .unwrap();
         let (b, encoded) = cache
-            .route_or_encode(1, "b", JsonDialect::Standard, encode_owned(&mut calls, route))
+            .route_or_encode(
+                1,
+                "b",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, route),
+            )
             .unwrap();
         assert!(encoded, "each topic is still encoded once");
         assert_eq!(calls, 2);
         assert_eq!(a.as_ptr(), b.as_ptr(), "one body for both");
         assert_eq!(cache.kept_bytes(), route.len() + entry("a") + entry("b"));
         let (c, _) = cache
-            .route_or_encode(1, "c", JsonDialect::Standard, encode_owned(&mut calls, b"{}"))
+            .route_or_encode(
+                1,
+                "c",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, b"{}"),
+            )
             .unwrap();
         assert_ne!(a.as_ptr(), c.as_ptr());
         assert_eq!(
@@ -407,19 +430,37 @@ mod tests {
         let mut cache = AnswerCache::with_budget(budget);
         let mut calls = 0;
         for (topic, body) in [("a", b"aaaa"), ("b", b"bbbb")] {
-            cache.route_or_encode(1, topic, JsonDialect::Standard, encode_owned(&mut calls, body));
+            cache.route_or_encode(
+                1,
+                topic,
+                JsonDialect::Standard,
+                encode_owned(&mut calls, body),
+            );
         }
         assert_eq!((calls, cache.kept_bytes(), cache.len()), (2, budget - 1, 2));
-        cache.route_or_encode(1, "c", JsonDialect::Standard, encode_owned(&mut calls, b"cccc"));
+        cache.route_or_encode(
+            1,
+            "c",
+            JsonDialect::Standard,
+            encode_owned(&mut calls, b"cccc"),
+        );
         assert_eq!(
             (cache.kept_bytes(), cache.len()),
             (4 + entry("c"), 1),
             "started over"
         );
         let (again, encoded) = cache
-            .route_or_encode(1, "a", JsonDialect::Standard, encode_owned(&mut calls, b"aaaa"))
+            .route_or_encode(
+                1,
+                "a",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, b"aaaa"),
+            )
             .unwrap();
-        assert!(encoded && &again[..] == b"aaaa", "an evicted answer is re-encoded");
+        assert!(
+            encoded && &again[..] == b"aaaa",
+            "an evicted answer is re-encoded"
+        );
         assert_eq!(calls, 4);
         assert!(cache.kept_bytes() <= budget);
     }
@@ -430,7 +471,12 @@ mod tests {
         let mut calls = 0;
         for _ in 0..2 {
             let (body, encoded) = cache
-                .route_or_encode(1, "big", JsonDialect::Standard, encode_owned(&mut calls, b"12345"))
+                .route_or_encode(
+                    1,
+                    "big",
+                    JsonDialect::Standard,
+                    encode_owned(&mut calls, b"12345"),
+                )
                 .unwrap();
             assert!(encoded && &body[..] == b"12345");
         }
