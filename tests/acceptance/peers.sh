@@ -18,6 +18,17 @@
 #                                       ($MQADMIN_HOME: its ROCKETMQ_HOME, e.g. with conf/tools.yml)
 #   peers.sh javansrv DIR PORT          the Java name server, for comparisons (exec);
 #                                       $JAVA_NAMESRV_OPTS replaces its JVM heap/GC options
+#   peers.sh ctlconf DIR NS_PORT SELF_ID PEERS
+#                                       write DIR/namesrv.properties for a controller node
+#                                       (enableControllerInNamesrv, DLedger group1; PEERS as
+#                                       n0-127.0.0.1:P0;n1-…); $CONTROLLER_EXTRA_CONF lines
+#                                       appended; ours reads it with `namesrv -c`
+#   peers.sh javactl DIR NS_PORT SELF_ID PEERS
+#                                       the Java name server hosting that node (ctlconf, exec)
+#   peers.sh ctlbroker NAMESRV CONTROLLERS DIR PORT [BROKER_NAME] [CLUSTER]
+#                                       a broker in controller mode (brokerId -1, the
+#                                       controllers assign it) in the foreground (exec);
+#                                       $BROKER_EXTRA_CONF lines are appended to its broker.conf
 #   peers.sh proxy NAMESRV DIR GRPC_PORT REMOTING_PORT [CLUSTER]
 #                                       the 5.5.0 proxy in cluster mode in the foreground (exec),
 #                                       config and logs under DIR (after ROCKETMQ_LINE=proxy build)
@@ -76,23 +87,38 @@ classpath() {
   cat "$cp_file"
 }
 
-cmd="${1:-}"; shift || true
-case "$cmd" in
-  build)
-    cd "$java_dir"
-    mvn -q -B -DskipTests package dependency:build-classpath \
-        -Dmdep.outputFile=target/classpath.txt >&2
-    echo "$java_dir/target/classes:$(cat target/classpath.txt)" > "$cp_file"
-    ;;
-  classpath)
-    classpath
-    ;;
-  broker)
-    namesrv="$1"; dir="$2"; port="$3"
-    cluster="${4:-AcceptanceCluster}"; name="${5:-broker-acceptance}"; id="${6:-0}"
-    mkdir -p "$dir/store"
-    write_logback "$dir"
-    cat > "$dir/broker.conf" <<CONF
+# write_ctl_conf DIR NS_PORT SELF_ID PEERS: DIR/namesrv.properties of a name server hosting a
+# controller node. The same file serves Java's name server and ours (`namesrv -c`). The name
+# server reads the controller's keys from its own properties file; the controller does not
+# answer on listenPort but on this node's address in PEERS (DLedger's own server).
+# mappedFileSize: DLedger's 1 GB default log file, down to 10 MB as Apache's
+# ControllerManagerTest does; scanNotActiveBrokerInterval as there too.
+write_ctl_conf() {
+  local dir="$1" port="$2" self_id="$3" peers="$4"
+  mkdir -p "$dir"
+  write_logback "$dir"
+  cat > "$dir/namesrv.properties" <<CONF
+listenPort=$port
+bindAddress=127.0.0.1
+kvConfigPath=$dir/kvConfig.json
+enableControllerInNamesrv=true
+controllerDLegerGroup=group1
+controllerDLegerPeers=$peers
+controllerDLegerSelfId=$self_id
+controllerStorePath=$dir/controller
+mappedFileSize=10485760
+scanNotActiveBrokerInterval=1000
+${CONTROLLER_EXTRA_CONF:-}
+CONF
+}
+
+# run_broker NAMESRV DIR PORT CLUSTER NAME ID MODE_CONF: writes DIR/broker.conf (MODE_CONF, then
+# $BROKER_EXTRA_CONF, so the caller's lines win) and execs the broker.
+run_broker() {
+  local namesrv="$1" dir="$2" port="$3" cluster="$4" name="$5" id="$6" mode_conf="$7"
+  mkdir -p "$dir/store"
+  write_logback "$dir"
+  cat > "$dir/broker.conf" <<CONF
 brokerClusterName=$cluster
 brokerName=$name
 brokerId=$id
@@ -110,12 +136,45 @@ flushDiskType=ASYNC_FLUSH
 deleteWhen=04
 fileReservedTime=1
 diskMaxUsedSpaceRatio=95
+$mode_conf
 ${BROKER_EXTRA_CONF:-}
 CONF
-    export ROCKETMQ_HOME="$dir"
-    exec java -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC "${extra_jvm[@]}" \
-      -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
-      -cp "$(classpath)" org.apache.rocketmq.broker.BrokerStartup -c "$dir/broker.conf"
+  export ROCKETMQ_HOME="$dir"
+  exec java -Xms256m -Xmx256m -XX:MaxDirectMemorySize=256m -XX:+UseSerialGC "${extra_jvm[@]}" \
+    -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
+    -cp "$(classpath)" org.apache.rocketmq.broker.BrokerStartup -c "$dir/broker.conf"
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  build)
+    cd "$java_dir"
+    mvn -q -B -DskipTests package dependency:build-classpath \
+        -Dmdep.outputFile=target/classpath.txt >&2
+    echo "$java_dir/target/classes:$(cat target/classpath.txt)" > "$cp_file"
+    ;;
+  classpath)
+    classpath
+    ;;
+  broker)
+    namesrv="$1"; dir="$2"; port="$3"
+    run_broker "$namesrv" "$dir" "$port" "${4:-AcceptanceCluster}" "${5:-broker-acceptance}" "${6:-0}" ""
+    ;;
+  ctlbroker)
+    namesrv="$1"; controllers="$2"; dir="$3"; port="$4"
+    # Controller mode as Apache's AutoSwitchRoleBase sets it up, with every period at 2 s so
+    # a failover is seen within seconds; allAckInSyncStateSet makes an acknowledged message
+    # one every member of the sync-state set holds.
+    run_broker "$namesrv" "$dir" "$port" "${6:-ControllerCluster}" "${5:-ctlBroker}" -1 "enableControllerMode=true
+controllerAddr=$controllers
+allAckInSyncStateSet=true
+syncBrokerMetadataPeriod=2000
+checkSyncStateSetPeriod=2000
+syncControllerMetadataPeriod=2000
+haSendHeartbeatInterval=1000
+haMaxTimeSlaveNotCatchup=3000
+storePathEpochFile=$dir/store/EpochFileCache
+storePathBrokerIdentity=$dir/store/brokerIdentity"
     ;;
   produce)
     exec java "${client_jvm[@]}" -cp "$(classpath)" namesrv.acceptance.Produce "$@"
@@ -149,6 +208,20 @@ CONF
     exec java ${JAVA_NAMESRV_OPTS:--Xms256m -Xmx256m -XX:+UseSerialGC} -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
       -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
     ;;
+  ctlconf)
+    write_ctl_conf "$@"
+    ;;
+  javactl)
+    dir="$1"
+    write_ctl_conf "$@"
+    export ROCKETMQ_HOME="$dir"
+    # --add-opens: the controller's Hessian serializer reflects into java.lang at class load and
+    # prints a stack trace per field on Java 17 without it.
+    # shellcheck disable=SC2086
+    exec java ${JAVA_NAMESRV_OPTS:--Xms128m -Xmx256m -XX:+UseSerialGC} \
+      --add-opens java.base/java.lang=ALL-UNNAMED -Duser.home="$dir" -Drocketmq.home.dir="$dir" \
+      -cp "$(classpath)" org.apache.rocketmq.namesrv.NamesrvStartup -c "$dir/namesrv.properties"
+    ;;
   proxy)
     namesrv="$1"; dir="$2"; grpc_port="$3"; remoting_port="$4"; cluster="${5:-AcceptanceCluster}"
     mkdir -p "$dir"
@@ -177,7 +250,7 @@ JSON
       -cp "$(classpath)" namesrv.acceptance.grpc.ProxyClient "$@"
     ;;
   *)
-    sed -n '2,26p' "$0" >&2
+    sed -n '2,36p' "$0" >&2
     exit 2
     ;;
 esac

@@ -242,6 +242,11 @@ impl Metrics {
         self.responses[index].inc();
     }
 
+    /// The process-wide registry, for series another crate (the controller) adds.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// The Prometheus text exposition of every series.
     pub fn render(&self) -> String {
         let mut out = Vec::new();

@@ -6,14 +6,17 @@
 //! framing, a canned answer) so the report can say how close each gets to what this machine
 //! and this load generator can do at all.
 
+mod answer;
 mod cold_start;
 mod connection;
+mod in_flight;
 mod null_server;
 mod populate;
 mod proc_stats;
 mod report;
 mod rng;
 mod run;
+mod template;
 mod workload;
 
 use std::time::Duration;
@@ -45,14 +48,20 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(match &cli.command {
-            Command::Load(args) => args.threads,
-            _ => 1,
-        })
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let threads = match &cli.command {
+        Command::Load(args) => args.threads,
+        _ => 1,
+    };
+    // One thread: a current-thread runtime, so waking a connection's task is a queue push
+    // on the same thread, not a cross-thread notification.
+    let mut builder = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(threads);
+        b
+    };
+    let runtime = builder.enable_all().build().expect("tokio runtime");
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Load(args) => run::load(args).await,

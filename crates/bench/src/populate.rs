@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::connection::Connection;
-use crate::workload::Cluster;
+use crate::workload::{Cluster, POPULATED_VERSION};
 use crate::BenchError;
 
 pub struct Populated {
@@ -27,14 +27,23 @@ pub async fn populate(
     addr: &str,
     cluster: &Cluster,
     compressed: bool,
+    timeout: Duration,
 ) -> Result<Populated, BenchError> {
     let mut registration_millis = Vec::with_capacity(cluster.brokers);
     let mut keepers = Vec::with_capacity(cluster.brokers);
+    let body = cluster.body(POPULATED_VERSION, compressed);
     for i in 0..cluster.brokers {
         let mut conn = Connection::connect(addr).await?;
-        let request = cluster.register(i, 1, compressed);
+        let request = Cluster::register_with(i, body.clone(), compressed);
         let started = Instant::now();
-        let answer = conn.call(request).await?;
+        let answer = tokio::time::timeout(timeout, conn.call(request))
+            .await
+            .map_err(|_| {
+                BenchError::Setup(format!(
+                    "broker {i} registration not answered within {} s",
+                    timeout.as_secs_f64()
+                ))
+            })??;
         registration_millis.push(started.elapsed().as_secs_f64() * 1000.0);
         if answer.code != 0 {
             return Err(BenchError::Setup(format!(

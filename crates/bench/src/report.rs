@@ -4,11 +4,12 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::proc_stats::ProcSample;
-use crate::workload::{Header, Kind};
+use crate::workload::{Header, Kind, Versions};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub label: String,
+    pub note: Option<String>,
     pub workload: Kind,
     pub header: Header,
     pub connections: usize,
@@ -17,8 +18,10 @@ pub struct Report {
     pub offered_rate: Option<u64>,
     pub brokers: usize,
     pub topics: usize,
-    /// Registered with zlib-compressed 5.x bodies.
+    /// Whether registrations (populate and storms) used the zlib-compressed 5.x body.
     pub compressed: bool,
+    /// Whether storm registrations repeat or change their data version.
+    pub versions: Versions,
     pub seconds: f64,
     pub requests: u64,
     pub errors: u64,
@@ -37,10 +40,15 @@ pub struct Report {
     /// RSS per 1,000 (topic, broker) pairs registered, in kB, after registration and after
     /// the run (the route answers served on top); `None` without a server pid or pairs.
     pub rss_kb_per_1k_pairs: Option<(f64, f64)>,
+    /// The server before the populate step (its footprint with no routes of ours).
+    pub server_idle: Option<ProcSample>,
     pub server_before: Option<ProcSample>,
     pub server_after: Option<ProcSample>,
     /// Server CPU seconds spent during the measured window, per 1,000 requests.
     pub server_cpu_ms_per_1k: Option<f64>,
+    /// The load generator's own CPU in the same window, per 1,000 requests: what it costs to
+    /// measure (the null server's ceiling is bounded by it).
+    pub client_cpu_ms_per_1k: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -97,7 +105,10 @@ impl Report {
                     after.rss_kb, after.peak_rss_kb, cpu
                 ),
                 _ => String::new(),
-            }
+            } + &self
+                .client_cpu_ms_per_1k
+                .map(|c| format!(", generator {c:.3} CPU-ms per 1k"))
+                .unwrap_or_default()
         );
         if let (Some(populated), Some((registered, served))) =
             (&self.server_after_populate, self.rss_kb_per_1k_pairs)

@@ -5,7 +5,7 @@
 //! when each request was *due*, so a stalling server cannot hide its stall by slowing the
 //! generator down (coordinated omission).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,11 +13,13 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use hdrhistogram::Histogram;
 
+use crate::answer::Answer;
 use crate::connection::Connection;
+use crate::in_flight::InFlight;
 use crate::populate::populate;
 use crate::proc_stats;
 use crate::report::{cdf, Latency, Report};
-use crate::workload::{Cluster, Generator, Header, Kind, TopicPicker};
+use crate::workload::{Cluster, Generator, Header, Kind, Templates, TopicPicker, Versions};
 use crate::BenchError;
 
 #[derive(Debug, Clone, Args)]
@@ -62,6 +64,9 @@ pub struct LoadArgs {
     /// Register with zlib-compressed bodies (5.x form).
     #[arg(long)]
     pub compressed: bool,
+    /// Register storms: whether each registration repeats or changes its data version.
+    #[arg(long, value_enum, default_value = "unchanged")]
+    pub versions: Versions,
     /// Skip the populate step (the server already holds the routes).
     #[arg(long)]
     pub no_populate: bool,
@@ -71,6 +76,12 @@ pub struct LoadArgs {
     /// Client worker threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Free text carried into the report (e.g. which point of a comparison this run is).
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Longest wait for one set-up registration's answer, in seconds.
+    #[arg(long, default_value_t = 120.0)]
+    pub setup_timeout: f64,
     /// Append the JSON report to this file (one object per line).
     #[arg(long)]
     pub json: Option<std::path::PathBuf>,
@@ -88,7 +99,9 @@ struct Shared {
 
 struct ConnResult {
     histogram: Histogram<u64>,
-    codes: BTreeMap<i32, u64>,
+    /// Answers by code; every name-server code is below 256 (see `count_code`).
+    small_codes: Vec<u64>,
+    other_codes: BTreeMap<i32, u64>,
 }
 
 pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
@@ -97,25 +110,37 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         topics: args.topics,
         queues: args.queues,
     };
+    if args.workload == Kind::Register
+        && args.versions == Versions::Changing
+        && args.brokers <= args.connections * args.inflight.max(1)
+    {
+        // Two registrations of one broker in flight at once could reach the server out of
+        // order, so its data version would not change at every registration.
+        return Err(BenchError::Setup(format!(
+            "--versions changing needs more brokers ({}) than requests in flight ({})",
+            args.brokers,
+            args.connections * args.inflight.max(1)
+        )));
+    }
+    let server_idle = args.server_pid.and_then(proc_stats::sample);
     let populated = if args.no_populate {
         None
     } else {
-        Some(populate(&args.addr, &cluster, args.compressed).await?)
+        let timeout = Duration::from_secs_f64(args.setup_timeout);
+        Some(populate(&args.addr, &cluster, args.compressed, timeout).await?)
     };
     let server_after_populate = populated
         .as_ref()
         .and(args.server_pid)
         .and_then(proc_stats::sample);
-    let registrations = Arc::new(if matches!(args.workload, Kind::Register | Kind::Mixed) {
-        (0..cluster.brokers.max(1))
-            .map(|i| cluster.register(i, 1, args.compressed))
-            .collect()
-    } else {
-        Vec::new()
-    });
+    let templates = Arc::new(Templates::new(
+        args.workload,
+        args.header,
+        &cluster,
+        args.versions,
+        args.compressed,
+    )?);
     let picker = Arc::new(TopicPicker::new(cluster.topics.max(1), args.skew));
-    let topic_names: Arc<Vec<String>> =
-        Arc::new((0..cluster.topics.max(1)).map(Cluster::topic).collect());
     let shared = Arc::new(Shared {
         measuring: AtomicBool::new(false),
         stop: AtomicBool::new(false),
@@ -131,11 +156,8 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         let conn = Connection::connect(&args.addr).await?;
         let generator = Generator::new(
             args.workload,
-            args.header,
-            cluster.clone(),
+            templates.clone(),
             picker.clone(),
-            registrations.clone(),
-            topic_names.clone(),
             args.seed.wrapping_mul(1000).wrapping_add(c as u64),
         );
         let shared = shared.clone();
@@ -148,9 +170,9 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         }));
     }
 
-    let before_warmup = Instant::now();
     tokio::time::sleep(Duration::from_secs_f64(args.warmup)).await;
     let server_before = args.server_pid.and_then(proc_stats::sample);
+    let client_before = proc_stats::sample(std::process::id());
     shared.measuring.store(true, Ordering::SeqCst);
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.duration);
@@ -173,6 +195,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     shared.measuring.store(false, Ordering::SeqCst);
     let seconds = started.elapsed().as_secs_f64();
     let server_after = args.server_pid.and_then(proc_stats::sample);
+    let client_after = proc_stats::sample(std::process::id());
     shared.stop.store(true, Ordering::SeqCst);
     eprintln!();
 
@@ -183,7 +206,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         match tokio::time::timeout(Duration::from_secs(10), t).await {
             Ok(Ok(Ok(r))) => {
                 histogram.add(&r.histogram).expect("same bounds");
-                for (code, n) in r.codes {
+                for (code, n) in r.codes() {
                     *codes.entry(code).or_insert(0) += n;
                 }
             }
@@ -200,6 +223,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     let requests = shared.requests.load(Ordering::SeqCst);
     let report = Report {
         label: args.label.clone(),
+        note: args.note.clone(),
         workload: args.workload,
         header: args.header,
         connections: args.connections,
@@ -208,6 +232,7 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         brokers: args.brokers,
         topics: args.topics,
         compressed: args.compressed,
+        versions: args.versions,
         seconds,
         requests,
         errors: shared.errors.load(Ordering::SeqCst),
@@ -222,16 +247,12 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
             .unwrap_or_default(),
         server_after_populate,
         rss_kb_per_1k_pairs: per_1k_pairs(&cluster, server_after_populate, server_after),
+        server_idle,
         server_before,
         server_after,
-        server_cpu_ms_per_1k: match (server_before, server_after) {
-            (Some(b), Some(a)) if requests > 0 => {
-                Some((a.cpu_seconds - b.cpu_seconds) * 1000.0 / (requests as f64 / 1000.0))
-            }
-            _ => None,
-        },
+        server_cpu_ms_per_1k: cpu_ms_per_1k(server_before, server_after, requests),
+        client_cpu_ms_per_1k: cpu_ms_per_1k(client_before, client_after, requests),
     };
-    let _ = before_warmup;
     report.print_human();
     let line = serde_json::to_string(&report).expect("report serialises");
     match &args.json {
@@ -264,32 +285,87 @@ fn per_1k_pairs(
     }
 }
 
+/// CPU milliseconds a process spent between two samples, per 1,000 requests.
+fn cpu_ms_per_1k(
+    before: Option<proc_stats::ProcSample>,
+    after: Option<proc_stats::ProcSample>,
+    requests: u64,
+) -> Option<f64> {
+    match (before, after) {
+        (Some(b), Some(a)) if requests > 0 => {
+            Some((a.cpu_seconds - b.cpu_seconds) * 1000.0 / (requests as f64 / 1000.0))
+        }
+        _ => None,
+    }
+}
+
 /// Which codes count as errors: anything but SUCCESS and TOPIC_NOT_EXIST (17 is a normal
 /// answer for a topic nobody registered).
 fn is_error(code: i32) -> bool {
     code != 0 && code != 17
 }
 
-fn record(shared: &Shared, result: &mut ConnResult, sent: Option<Instant>, code: i32) {
-    if !shared.measuring.load(Ordering::Relaxed) {
-        return;
+impl ConnResult {
+    fn new() -> Self {
+        ConnResult {
+            histogram: Histogram::new_with_bounds(1, 60_000_000, 3).expect("bounds"),
+            small_codes: vec![0; 256],
+            other_codes: BTreeMap::new(),
+        }
     }
-    shared.requests.fetch_add(1, Ordering::Relaxed);
-    if is_error(code) {
-        shared.errors.fetch_add(1, Ordering::Relaxed);
+
+    fn count_code(&mut self, code: i32) {
+        match usize::try_from(code)
+            .ok()
+            .filter(|c| *c < self.small_codes.len())
+        {
+            Some(c) => self.small_codes[c] += 1,
+            None => *self.other_codes.entry(code).or_insert(0) += 1,
+        }
     }
-    *result.codes.entry(code).or_insert(0) += 1;
-    if let Some(sent) = sent {
-        let micros = sent.elapsed().as_micros().clamp(1, 60_000_000) as u64;
-        let _ = result.histogram.record(micros);
+
+    fn codes(self) -> impl Iterator<Item = (i32, u64)> {
+        let small = self
+            .small_codes
+            .into_iter()
+            .enumerate()
+            .filter(|(_, n)| *n > 0)
+            .map(|(c, n)| (c as i32, n));
+        small.chain(self.other_codes)
+    }
+
+    /// Counts a batch of answers received at `now` (nanoseconds since `epoch`), if the run is
+    /// in its measured window.
+    fn record(&mut self, shared: &Shared, answers: &[Answer], sent: &mut InFlight, now: u64) {
+        let measuring = shared.measuring.load(Ordering::Relaxed);
+        let mut errors = 0;
+        for answer in answers {
+            let at = sent.take(answer.opaque);
+            if !measuring {
+                continue;
+            }
+            if is_error(answer.code) {
+                errors += 1;
+            }
+            self.count_code(answer.code);
+            if let Some(at) = at {
+                let micros = (now.saturating_sub(at) / 1_000).clamp(1, 60_000_000);
+                let _ = self.histogram.record(micros);
+            }
+        }
+        if measuring {
+            shared
+                .requests
+                .fetch_add(answers.len() as u64, Ordering::Relaxed);
+            if errors > 0 {
+                shared.errors.fetch_add(errors, Ordering::Relaxed);
+            }
+        }
     }
 }
 
-fn new_result() -> ConnResult {
-    ConnResult {
-        histogram: Histogram::new_with_bounds(1, 60_000_000, 3).expect("bounds"),
-        codes: BTreeMap::new(),
-    }
+fn nanos_since(epoch: Instant) -> u64 {
+    epoch.elapsed().as_nanos() as u64
 }
 
 async fn closed_loop(
@@ -298,34 +374,31 @@ async fn closed_loop(
     inflight: usize,
     shared: Arc<Shared>,
 ) -> Result<ConnResult, BenchError> {
-    let mut result = new_result();
-    let mut sent_at: HashMap<i32, Instant> = HashMap::with_capacity(inflight * 2);
+    let mut result = ConnResult::new();
+    // Room for stragglers: a server may answer out of order (Java's thread pool does).
+    let mut sent = InFlight::new(inflight * 64);
+    let mut batch = Vec::with_capacity(inflight);
+    let mut answers = Vec::with_capacity(inflight);
+    let epoch = Instant::now();
     for _ in 0..inflight {
-        let opaque = conn.queue(generator.next_request())?;
-        sent_at.insert(opaque, Instant::now());
+        batch.push(conn.queue_template(generator.next_request()));
     }
-    conn.flush().await?;
-    while !shared.stop.load(Ordering::Relaxed) {
-        let Some(first) = conn.next().await else {
-            return Err(BenchError::Setup("server closed the connection".into()));
-        };
-        let mut answers = vec![first?];
-        while let Some(more) = conn.next_ready() {
-            answers.push(more?);
-        }
-        for answer in answers {
-            record(
-                &shared,
-                &mut result,
-                sent_at.remove(&answer.opaque),
-                answer.code,
-            );
-            let opaque = conn.queue(generator.next_request())?;
-            sent_at.insert(opaque, Instant::now());
+    loop {
+        let now = nanos_since(epoch);
+        for opaque in batch.drain(..) {
+            sent.insert(opaque, now);
         }
         conn.flush().await?;
+        if shared.stop.load(Ordering::Relaxed) {
+            return Ok(result);
+        }
+        answers.clear();
+        conn.answers(&mut answers).await?;
+        result.record(&shared, &answers, &mut sent, nanos_since(epoch));
+        for _ in 0..answers.len() {
+            batch.push(conn.queue_template(generator.next_request()));
+        }
     }
-    Ok(result)
 }
 
 async fn open_loop(
@@ -336,37 +409,40 @@ async fn open_loop(
 ) -> Result<ConnResult, BenchError> {
     /// Outstanding requests at most; past it the server is hopelessly behind and the run
     /// records the backlog as errors instead of growing without bound.
-    const MAX_OUTSTANDING: usize = 100_000;
-    let mut result = new_result();
-    let mut due_at: HashMap<i32, Instant> = HashMap::new();
-    let start = Instant::now();
-    let mut sent: u64 = 0;
+    const MAX_OUTSTANDING: u64 = 65_536;
+    let mut result = ConnResult::new();
+    let mut sent = InFlight::new(2 * MAX_OUTSTANDING as usize);
+    let mut answers = Vec::new();
+    let epoch = Instant::now();
+    // Requests due so far, actually sent, and answered.
+    let (mut due_count, mut sent_count, mut answered): (u64, u64, u64) = (0, 0, 0);
     let mut tick = tokio::time::interval(Duration::from_millis(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while !shared.stop.load(Ordering::Relaxed) {
         tokio::select! {
             _ = tick.tick() => {
-                let due = (start.elapsed().as_secs_f64() * rate) as u64;
-                while sent < due {
-                    let when = start + Duration::from_secs_f64(sent as f64 / rate);
-                    sent += 1;
-                    if due_at.len() >= MAX_OUTSTANDING {
+                let due = (epoch.elapsed().as_secs_f64() * rate) as u64;
+                while due_count < due {
+                    // Latency counts from when the request was due, not when it went out.
+                    let when = (due_count as f64 / rate * 1e9) as u64;
+                    due_count += 1;
+                    if sent_count - answered >= MAX_OUTSTANDING {
                         if shared.measuring.load(Ordering::Relaxed) {
                             shared.errors.fetch_add(1, Ordering::Relaxed);
                         }
                         continue;
                     }
-                    let opaque = conn.queue(generator.next_request())?;
-                    due_at.insert(opaque, when);
+                    let opaque = conn.queue_template(generator.next_request());
+                    sent.insert(opaque, when);
+                    sent_count += 1;
                 }
                 conn.flush().await?;
             }
-            answer = conn.next() => {
-                let Some(answer) = answer else {
-                    return Err(BenchError::Setup("server closed the connection".into()));
-                };
-                let answer = answer?;
-                record(&shared, &mut result, due_at.remove(&answer.opaque), answer.code);
+            got = conn.answers(&mut answers) => {
+                got?;
+                answered += answers.len() as u64;
+                result.record(&shared, &answers, &mut sent, nanos_since(epoch));
+                answers.clear();
             }
         }
     }

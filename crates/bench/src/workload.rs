@@ -15,7 +15,12 @@ use namesrv_protocol::headers::{
 use namesrv_protocol::{RemotingCommand, SerializeType};
 use serde::Serialize;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use crate::rng::Rng;
+use crate::template::RequestTemplate;
+use crate::BenchError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,6 +35,18 @@ pub enum Kind {
     Heartbeat,
     /// 90 % route, 5 % cluster info, 4 % heartbeat, 1 % registration.
     Mixed,
+}
+
+/// What the data version of a registration storm does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Versions {
+    /// Every registration repeats the populated data version: the 30-second re-registration
+    /// of a broker whose topics did not change.
+    Unchanged,
+    /// Every registration carries a data version its broker did not send last time: the
+    /// server must apply all of its topics again.
+    Changing,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -60,16 +77,21 @@ impl Cluster {
         format!("127.0.0.{}:{}", 2 + i / 50_000, 10_000 + i % 50_000)
     }
 
-    /// One REGISTER_BROKER of broker `i` carrying every topic (cluster-wide topics, as
-    /// `mqadmin updateTopic -c` creates them). `compressed` uses the 5.x zlib form.
-    pub fn register(&self, i: usize, counter: i64, compressed: bool) -> RemotingCommand {
+    /// The register body of every broker at data version `counter` (brokers of a run share
+    /// their topics, so one body serves all of them).
+    pub fn body(&self, counter: i64, compressed: bool) -> Bytes {
         let body = self.register_body(counter);
-        let body: Bytes = if compressed {
+        if compressed {
             body.encode_compressed(namesrv_protocol::version::CURRENT_VERSION)
                 .into()
         } else {
             with_mapping_data_version(body.to_json(JsonDialect::Fastjson)).into()
-        };
+        }
+    }
+
+    /// Broker `i`'s REGISTER_BROKER carrying `body` (from [`Cluster::body`]): every topic,
+    /// cluster-wide, as `mqadmin updateTopic -c` creates them.
+    pub fn register_with(i: usize, body: Bytes, compressed: bool) -> RemotingCommand {
         let header = RegisterBrokerRequestHeader {
             broker_name: Self::broker_name(i),
             broker_addr: Self::broker_addr(i),
@@ -181,45 +203,118 @@ impl TopicPicker {
     }
 }
 
-/// Builds each connection's next request.
+/// Every request a run can send, encoded once and shared by the connections.
+pub struct Templates {
+    /// GET_ROUTEINFO_BY_TOPIC, one per topic.
+    routes: Vec<RequestTemplate>,
+    cluster: RequestTemplate,
+    /// BROKER_HEARTBEAT, one per broker.
+    heartbeats: Vec<RequestTemplate>,
+    /// REGISTER_BROKER by data-version variant, then by broker.
+    registrations: Vec<Vec<RequestTemplate>>,
+    /// Registrations sent so far by all connections: picks the broker and its variant, so
+    /// that with `Versions::Changing` a broker's consecutive registrations always differ.
+    registered: AtomicU64,
+}
+
+/// The data version the populate step registers; `Versions::Changing` alternates between
+/// the two after it.
+pub const POPULATED_VERSION: i64 = 1;
+const CHANGING_VERSIONS: [i64; 2] = [2, 3];
+
+impl Templates {
+    pub fn new(
+        kind: Kind,
+        header: Header,
+        cluster: &Cluster,
+        versions: Versions,
+        compressed: bool,
+    ) -> Result<Self, BenchError> {
+        let serialize_type = match header {
+            Header::Json => SerializeType::Json,
+            Header::Rocketmq => SerializeType::RocketMq,
+        };
+        let template = |mut request: RemotingCommand| {
+            request.serialize_type = serialize_type;
+            RequestTemplate::new(&request)
+        };
+        let uses = |k: Kind| kind == k || kind == Kind::Mixed;
+        let brokers = cluster.brokers.max(1);
+        let routes = if uses(Kind::Route) {
+            (0..cluster.topics.max(1))
+                .map(|t| {
+                    let header = GetRouteInfoRequestHeader {
+                        topic: Cluster::topic(t),
+                        accept_standard_json_only: None,
+                    };
+                    template(RemotingCommand::request(105, Some(header.to_ext())))
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        let heartbeats = if uses(Kind::Heartbeat) {
+            (0..brokers)
+                .map(|i| template(Cluster::heartbeat(i)))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        let counters: &[i64] = match versions {
+            Versions::Unchanged => &[POPULATED_VERSION],
+            Versions::Changing => &CHANGING_VERSIONS,
+        };
+        let registrations = if uses(Kind::Register) {
+            counters
+                .iter()
+                .map(|&counter| {
+                    let body = cluster.body(counter, compressed);
+                    (0..brokers)
+                        .map(|i| template(Cluster::register_with(i, body.clone(), compressed)))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
+        Ok(Templates {
+            routes,
+            cluster: template(RemotingCommand::request(106, None))?,
+            heartbeats,
+            registrations,
+            registered: AtomicU64::new(0),
+        })
+    }
+
+    fn registration(&self) -> &RequestTemplate {
+        let n = self.registered.fetch_add(1, Ordering::Relaxed) as usize;
+        let brokers = self.registrations[0].len();
+        let variant = (n / brokers) % self.registrations.len();
+        &self.registrations[variant][n % brokers]
+    }
+}
+
+/// Picks each connection's next request.
 pub struct Generator {
     kind: Kind,
-    header: SerializeType,
-    cluster: Cluster,
-    picker: std::sync::Arc<TopicPicker>,
-    /// Pre-built registrations, one per broker (bodies shared, so cheap to clone).
-    registrations: std::sync::Arc<Vec<RemotingCommand>>,
+    templates: Arc<Templates>,
+    picker: Arc<TopicPicker>,
     rng: Rng,
-    topic_names: std::sync::Arc<Vec<String>>,
     next_broker: usize,
 }
 
 impl Generator {
-    pub fn new(
-        kind: Kind,
-        header: Header,
-        cluster: Cluster,
-        picker: std::sync::Arc<TopicPicker>,
-        registrations: std::sync::Arc<Vec<RemotingCommand>>,
-        topic_names: std::sync::Arc<Vec<String>>,
-        seed: u64,
-    ) -> Self {
+    pub fn new(kind: Kind, templates: Arc<Templates>, picker: Arc<TopicPicker>, seed: u64) -> Self {
         Generator {
             kind,
-            header: match header {
-                Header::Json => SerializeType::Json,
-                Header::Rocketmq => SerializeType::RocketMq,
-            },
-            cluster,
+            templates,
             picker,
-            registrations,
             rng: Rng::new(seed),
-            topic_names,
             next_broker: seed as usize,
         }
     }
 
-    pub fn next_request(&mut self) -> RemotingCommand {
+    pub fn next_request(&mut self) -> &RequestTemplate {
         let kind = match self.kind {
             Kind::Mixed => match self.rng.next_u64() % 100 {
                 0..=89 => Kind::Route,
@@ -229,27 +324,15 @@ impl Generator {
             },
             k => k,
         };
-        let mut request = match kind {
-            Kind::Route => {
-                let topic = self.topic_names[self.picker.pick(&mut self.rng)].clone();
-                let header = GetRouteInfoRequestHeader {
-                    topic,
-                    accept_standard_json_only: None,
-                };
-                RemotingCommand::request(105, Some(header.to_ext()))
-            }
-            Kind::Cluster => RemotingCommand::request(106, None),
+        match kind {
+            Kind::Route => &self.templates.routes[self.picker.pick(&mut self.rng)],
+            Kind::Cluster => &self.templates.cluster,
             Kind::Heartbeat => {
-                self.next_broker = (self.next_broker + 1) % self.cluster.brokers.max(1);
-                Cluster::heartbeat(self.next_broker)
+                self.next_broker = (self.next_broker + 1) % self.templates.heartbeats.len();
+                &self.templates.heartbeats[self.next_broker]
             }
-            Kind::Register | Kind::Mixed => {
-                self.next_broker = (self.next_broker + 1) % self.registrations.len().max(1);
-                self.registrations[self.next_broker].clone()
-            }
-        };
-        request.serialize_type = self.header;
-        request
+            Kind::Register | Kind::Mixed => self.templates.registration(),
+        }
     }
 }
 
@@ -279,12 +362,96 @@ mod tests {
             topics: 3,
             queues: 4,
         };
-        let request = cluster.register(0, 1, false);
+        let request = Cluster::register_with(0, cluster.body(1, false), false);
         let body = std::str::from_utf8(&request.body).unwrap();
         assert!(body.contains("\"mappingDataVersion\""));
         assert!(body.contains("\"topicQueueMappingDetailMap\":{}"));
         let crc: i64 = request.ext("bodyCrc32").unwrap().parse().unwrap();
         assert_eq!(crc, i64::from(body_crc32(&request.body)));
         RegisterBrokerBody::from_json(&request.body).expect("still a valid register body");
+    }
+
+    /// Sends `n` requests of `generators` in turn (as connections would) and decodes them.
+    fn sent(generators: &mut [Generator], n: usize) -> Vec<RemotingCommand> {
+        use tokio_util::codec::Decoder;
+        let mut wire = bytes::BytesMut::new();
+        for k in 0..n {
+            let len = generators.len();
+            generators[k % len]
+                .next_request()
+                .write(k as i32 + 1, &mut wire);
+        }
+        let mut codec = namesrv_protocol::RemotingCodec::new(1 << 26);
+        std::iter::from_fn(|| codec.decode(&mut wire).unwrap()).collect()
+    }
+
+    fn registrations(versions: Versions, compressed: bool) -> Vec<(String, i64)> {
+        let cluster = Cluster {
+            brokers: 5,
+            topics: 3,
+            queues: 4,
+        };
+        let templates = Arc::new(
+            Templates::new(Kind::Register, Header::Json, &cluster, versions, compressed).unwrap(),
+        );
+        let picker = Arc::new(TopicPicker::new(3, 0.0));
+        let mut generators: Vec<Generator> = (0..3)
+            .map(|c| Generator::new(Kind::Register, templates.clone(), picker.clone(), c))
+            .collect();
+        sent(&mut generators, 20)
+            .into_iter()
+            .map(|r| {
+                let crc: i64 = r.ext("bodyCrc32").unwrap().parse().unwrap();
+                assert_eq!(crc, i64::from(body_crc32(&r.body)), "CRC of the body sent");
+                let body = if compressed {
+                    RegisterBrokerBody::decode(
+                        &r.body,
+                        true,
+                        namesrv_protocol::version::CURRENT_VERSION,
+                    )
+                    .unwrap()
+                } else {
+                    RegisterBrokerBody::decode(
+                        &r.body,
+                        false,
+                        namesrv_protocol::version::CURRENT_VERSION,
+                    )
+                    .unwrap()
+                };
+                (
+                    r.ext("brokerName").unwrap().to_owned(),
+                    body.topic_config_serialize_wrapper.data_version.counter,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn changing_storms_give_a_broker_a_new_data_version_at_every_registration() {
+        for compressed in [false, true] {
+            let sent = registrations(Versions::Changing, compressed);
+            let mut last: std::collections::HashMap<String, i64> = Default::default();
+            for (broker, counter) in &sent {
+                assert_ne!(
+                    *counter, POPULATED_VERSION,
+                    "differs from the populated one"
+                );
+                if let Some(previous) = last.insert(broker.clone(), *counter) {
+                    assert_ne!(
+                        previous, *counter,
+                        "{broker} registered {counter} twice in a row"
+                    );
+                }
+            }
+            assert_eq!(last.len(), 5, "every broker registers");
+        }
+    }
+
+    #[test]
+    fn unchanged_storms_repeat_the_populated_data_version() {
+        let sent = registrations(Versions::Unchanged, false);
+        assert!(sent.iter().all(|(_, c)| *c == POPULATED_VERSION));
+        let brokers: std::collections::HashSet<_> = sent.iter().map(|(b, _)| b).collect();
+        assert_eq!(brokers.len(), 5);
     }
 }

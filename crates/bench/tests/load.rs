@@ -20,6 +20,11 @@ impl Drop for Killed {
 }
 
 fn null_server() -> (Killed, String) {
+    let (server, addr, _) = null_server_with_pid();
+    (server, addr)
+}
+
+fn null_server_with_pid() -> (Killed, String, u32) {
     let port = reserve_port().expect("a port for the null server");
     let addr = port.addr();
     let child = Command::new(env!("CARGO_BIN_EXE_namesrv-bench"))
@@ -32,7 +37,8 @@ fn null_server() -> (Killed, String) {
         assert!(std::time::Instant::now() < deadline, "null server listens");
         std::thread::sleep(Duration::from_millis(20));
     }
-    (Killed { child, _port: port }, addr)
+    let pid = child.id();
+    (Killed { child, _port: port }, addr, pid)
 }
 
 fn load(addr: &str, extra: &[&str]) -> serde_json::Value {
@@ -98,4 +104,68 @@ fn an_unreachable_server_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}
+
+#[test]
+fn storms_of_both_kinds_are_answered_and_say_which_they_were() {
+    let (_server, addr, pid) = null_server_with_pid();
+    let pid = pid.to_string();
+    for versions in ["unchanged", "changing"] {
+        let report = load(
+            &addr,
+            &[
+                "--workload",
+                "register",
+                "--versions",
+                versions,
+                "--connections",
+                "2",
+                "--inflight",
+                "1",
+                "--brokers",
+                "5",
+                "--topics",
+                "50",
+                "--no-populate",
+                "--note",
+                "storm",
+                "--server-pid",
+                &pid,
+            ],
+        );
+        assert_eq!(report["versions"], versions);
+        assert_eq!(report["note"], "storm");
+        assert!(report["requests"].as_u64().unwrap() > 0);
+        assert_eq!(report["errors"].as_u64(), Some(0));
+        assert!(report["server_idle"]["rss_kb"].as_u64().unwrap() > 0);
+        assert!(report["client_cpu_ms_per_1k"].as_f64().is_some());
+    }
+}
+
+#[test]
+fn a_changing_storm_with_as_many_requests_in_flight_as_brokers_is_refused() {
+    let (_server, addr) = null_server();
+    let out = Command::new(env!("CARGO_BIN_EXE_namesrv-bench"))
+        .args([
+            "load",
+            "--addr",
+            &addr,
+            "--workload",
+            "register",
+            "--versions",
+            "changing",
+        ])
+        .args([
+            "--connections",
+            "4",
+            "--inflight",
+            "1",
+            "--brokers",
+            "4",
+            "--no-populate",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more brokers"));
 }

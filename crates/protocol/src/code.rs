@@ -5,6 +5,10 @@
 //! A code that is not here is answered with REQUEST_CODE_NOT_SUPPORTED; keeping the table an
 //! enum lets the dispatcher's `match` prove that every known code has a handler.
 //!
+//! [`ControllerRequestCode`] is the same for the RocketMQ 5 controller, which listens on its
+//! own port: a second table, so each dispatcher's `match` covers exactly what its listener
+//! serves. BROKER_HEARTBEAT (904) is in both, as brokers send it to both.
+//!
 //! Each request code is declared once, in [`RequestCode`]'s table: its number, its
 //! [`Access`] class (which admin authorization reads) and its typed request and response
 //! headers (which the round-trip tests and the header fuzz target walk through
@@ -68,14 +72,24 @@ pub enum Access {
     /// Changes state an operator owns (KV, topics, write permission, config); restricted
     /// whenever an admin policy is configured.
     AdminWrite,
-    /// Sent by the name server, never accepted by it.
+    /// Sent by the server, never accepted by it.
     Outbound,
+    /// Traffic between our own controllers (Raft); no Java peer sends it. Restricted like
+    /// `AdminWrite` whenever an admin policy is configured.
+    Peer,
 }
 
-/// Sees every typed header of the request table, with the code it belongs to; lets tests
-/// and fuzz targets cover every header without a list of their own.
+/// Sees every typed header of a request table, with the number and Java name of the code it
+/// belongs to; lets tests and fuzz targets cover every header without a list of their own.
 pub trait HeaderVisitor {
-    fn visit<H: CommandHeader + PartialEq + Debug>(&mut self, code: RequestCode);
+    fn visit<H: CommandHeader + PartialEq + Debug>(&mut self, code: i32, name: &'static str);
+}
+
+/// Hands every header of both tables ([`RequestCode`] and [`ControllerRequestCode`]) to
+/// `visitor`.
+pub fn visit_all_headers(visitor: &mut impl HeaderVisitor) {
+    RequestCode::visit_headers(visitor);
+    ControllerRequestCode::visit_headers(visitor);
 }
 
 /// The request table: one line per code, with its access class, its request header and its
@@ -100,8 +114,8 @@ macro_rules! request_codes {
             /// Hands every request and response header type of the table to `visitor`.
             pub fn visit_headers(visitor: &mut impl HeaderVisitor) {
                 $(
-                    visitor.visit::<$request>($name::$variant);
-                    visitor.visit::<$response>($name::$variant);
+                    visitor.visit::<$request>($value, stringify!($variant));
+                    visitor.visit::<$response>($value, stringify!($variant));
                 )*
             }
         }
@@ -145,8 +159,46 @@ request_codes! {
     }
 }
 
+request_codes! {
+    /// Request codes the controller receives (and the one it sends, 1008). 1007
+    /// (GET_BROKER_EPOCH_CACHE) goes to brokers and 1014–1018 live inside Java's JRaft log, so
+    /// neither is here.
+    ControllerRequestCode {
+        /// Sent by the master every few seconds; the body is the proposed SyncStateSet.
+        CONTROLLER_ALTER_SYNC_STATE_SET = 1001, BrokerTraffic,
+            AlterSyncStateSetRequestHeader => AlterSyncStateSetResponseHeader;
+        /// Sent by brokers and by `mqadmin electMaster` (`designateElect=true`) alike, so it
+        /// cannot be restricted without refusing brokers.
+        CONTROLLER_ELECT_MASTER = 1002, BrokerTraffic,
+            ElectMasterRequestHeader => ElectMasterResponseHeader;
+        CONTROLLER_REGISTER_BROKER = 1003, BrokerTraffic,
+            RegisterBrokerToControllerRequestHeader => RegisterBrokerToControllerResponseHeader;
+        CONTROLLER_GET_REPLICA_INFO = 1004, BrokerTraffic,
+            GetReplicaInfoRequestHeader => GetReplicaInfoResponseHeader;
+        /// Brokers ask every controller address for it to find the leader.
+        CONTROLLER_GET_METADATA_INFO = 1005, BrokerTraffic, NoHeader => GetMetaDataResponseHeader;
+        /// The body is a JSON list of broker names; the answer's body is BrokerReplicasInfo.
+        CONTROLLER_GET_SYNC_STATE_DATA = 1006, Read, NoHeader => NoHeader;
+        /// The controller tells every live member of a group about its new master (one-way).
+        NOTIFY_BROKER_ROLE_CHANGED = 1008, Outbound,
+            NotifyBrokerRoleChangedRequestHeader => NoHeader;
+        /// The body carries the properties; there is no header.
+        UPDATE_CONTROLLER_CONFIG = 1009, AdminWrite, NoHeader => NoHeader;
+        GET_CONTROLLER_CONFIG = 1010, Read, NoHeader => NoHeader;
+        CLEAN_BROKER_DATA = 1011, AdminWrite, CleanControllerBrokerDataRequestHeader => NoHeader;
+        CONTROLLER_GET_NEXT_BROKER_ID = 1012, BrokerTraffic,
+            GetNextBrokerIdRequestHeader => GetNextBrokerIdResponseHeader;
+        CONTROLLER_APPLY_BROKER_ID = 1013, BrokerTraffic,
+            ApplyBrokerIdRequestHeader => ApplyBrokerIdResponseHeader;
+        /// Ours, not Java's (RequestCode.java has nothing from 1019 to 1999 in 5.5 and
+        /// develop): Raft messages between our controllers, the openraft request in the body.
+        CONTROLLER_RAFT_RPC = 1101, Peer, NoHeader => NoHeader;
+        BROKER_HEARTBEAT = 904, BrokerTraffic, BrokerHeartbeatRequestHeader => NoHeader;
+    }
+}
+
 codes! {
-    /// Response codes a name server answers with.
+    /// Response codes the name server and the controller answer with.
     ResponseCode {
         SUCCESS = 0,
         SYSTEM_ERROR = 1,
@@ -156,6 +208,23 @@ codes! {
         TOPIC_NOT_EXIST = 17,
         QUERY_NOT_FOUND = 22,
         GO_AWAY = 1500,
+        CONTROLLER_FENCED_MASTER_EPOCH = 2000,
+        CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH = 2001,
+        CONTROLLER_INVALID_MASTER = 2002,
+        CONTROLLER_INVALID_REPLICAS = 2003,
+        CONTROLLER_MASTER_NOT_AVAILABLE = 2004,
+        CONTROLLER_INVALID_REQUEST = 2005,
+        CONTROLLER_BROKER_NOT_ALIVE = 2006,
+        CONTROLLER_NOT_LEADER = 2007,
+        CONTROLLER_BROKER_METADATA_NOT_EXIST = 2008,
+        CONTROLLER_INVALID_CLEAN_BROKER_METADATA = 2009,
+        CONTROLLER_BROKER_NEED_TO_BE_REGISTERED = 2010,
+        CONTROLLER_MASTER_STILL_EXIST = 2011,
+        CONTROLLER_ELECT_MASTER_FAILED = 2012,
+        CONTROLLER_ALTER_SYNC_STATE_SET_FAILED = 2013,
+        CONTROLLER_BROKER_ID_INVALID = 2014,
+        CONTROLLER_JRAFT_INTERNAL_ERROR = 2015,
+        CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS = 2016,
     }
 }
 
@@ -197,15 +266,84 @@ mod tests {
 
     #[test]
     fn every_code_offers_its_request_and_response_header() {
-        struct Count(Vec<RequestCode>);
+        struct Count(Vec<(i32, &'static str)>);
         impl HeaderVisitor for Count {
-            fn visit<H: CommandHeader + PartialEq + Debug>(&mut self, code: RequestCode) {
-                self.0.push(code);
+            fn visit<H: CommandHeader + PartialEq + Debug>(
+                &mut self,
+                code: i32,
+                name: &'static str,
+            ) {
+                self.0.push((code, name));
             }
         }
         let mut seen = Count(Vec::new());
-        RequestCode::visit_headers(&mut seen);
-        assert_eq!(seen.0.len(), 2 * RequestCode::ALL.len());
+        visit_all_headers(&mut seen);
+        assert_eq!(
+            seen.0.len(),
+            2 * (RequestCode::ALL.len() + ControllerRequestCode::ALL.len())
+        );
+        for (code, name) in seen.0 {
+            let known = RequestCode::from_code(code)
+                .map(RequestCode::name)
+                .or_else(|| {
+                    ControllerRequestCode::from_code(code).map(ControllerRequestCode::name)
+                });
+            assert_eq!(known, Some(name));
+        }
+    }
+
+    #[test]
+    fn controller_codes_match_the_java_constants() {
+        for code in ControllerRequestCode::ALL {
+            assert_eq!(ControllerRequestCode::from_code(code.code()), Some(*code));
+        }
+        let numbers: Vec<i32> = ControllerRequestCode::ALL
+            .iter()
+            .map(|c| c.code())
+            .collect();
+        assert_eq!(
+            numbers,
+            [1001, 1002, 1003, 1004, 1005, 1006, 1008, 1009, 1010, 1011, 1012, 1013, 1101, 904]
+        );
+        assert_eq!(ControllerRequestCode::CLEAN_BROKER_DATA.code(), 1011);
+        assert_eq!(
+            ControllerRequestCode::CONTROLLER_APPLY_BROKER_ID.code(),
+            1013
+        );
+        assert_eq!(ControllerRequestCode::from_code(1007), None);
+        assert_eq!(ResponseCode::CONTROLLER_FENCED_MASTER_EPOCH.code(), 2000);
+        assert_eq!(ResponseCode::CONTROLLER_NOT_LEADER.code(), 2007);
+        assert_eq!(ResponseCode::CONTROLLER_MASTER_STILL_EXIST.code(), 2011);
+        assert_eq!(ResponseCode::CONTROLLER_BROKER_ID_INVALID.code(), 2014);
+        assert_eq!(
+            ResponseCode::CONTROLLER_BROKER_LIVE_INFO_NOT_EXISTS.code(),
+            2016
+        );
+        let controller: Vec<i32> = ResponseCode::ALL
+            .iter()
+            .map(|c| c.code())
+            .filter(|c| *c >= 2000)
+            .collect();
+        assert_eq!(controller, (2000..=2016).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn controller_access_classes_let_brokers_in_and_guard_admin_writes() {
+        let of = |access| {
+            ControllerRequestCode::ALL
+                .iter()
+                .filter(move |c| c.access() == access)
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(of(Access::AdminWrite), [1009, 1011]);
+        assert_eq!(
+            of(Access::BrokerTraffic),
+            [1001, 1002, 1003, 1004, 1005, 1012, 1013, 904]
+        );
+        assert_eq!(of(Access::Read), [1006, 1010]);
+        assert_eq!(of(Access::Outbound), [1008]);
+        assert_eq!(of(Access::Peer), [1101]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! and typed headers survive a trip through a real frame.
 
 use bytes::{Bytes, BytesMut};
-use namesrv_protocol::code::{HeaderVisitor, RequestCode};
+use namesrv_protocol::code::{visit_all_headers, HeaderVisitor};
 use namesrv_protocol::frame::{encode_frame, RemotingCodec};
 use namesrv_protocol::headers::{
     BrokerHeartbeatRequestHeader, CommandHeader, RegisterBrokerRequestHeader,
@@ -234,18 +234,22 @@ proptest! {
     }
 }
 
-/// Decodes `ext` as every typed header of the request table; whatever decodes must
+/// Decodes `ext` as every typed header of both request tables; whatever decodes must
 /// re-encode to the same value.
 fn decode_every_header(ext: Option<&ExtFields>) {
     struct ReEncodes<'a>(Option<&'a ExtFields>);
     impl HeaderVisitor for ReEncodes<'_> {
-        fn visit<H: CommandHeader + PartialEq + std::fmt::Debug>(&mut self, _: RequestCode) {
+        fn visit<H: CommandHeader + PartialEq + std::fmt::Debug>(
+            &mut self,
+            _: i32,
+            _: &'static str,
+        ) {
             if let Ok(header) = H::from_ext(self.0) {
                 assert_eq!(H::from_ext(Some(&header.to_ext())), Ok(header));
             }
         }
     }
-    RequestCode::visit_headers(&mut ReEncodes(ext));
+    visit_all_headers(&mut ReEncodes(ext));
 }
 
 /// Header field names, so random maps hit real fields often.
@@ -278,6 +282,21 @@ const FIELD_NAMES: &[&str] = &[
     "wipeTopicCount",
     "addTopicCount",
     "cluster",
+    "masterBrokerId",
+    "masterEpoch",
+    "masterAddress",
+    "syncStateSetEpoch",
+    "newSyncStateSetEpoch",
+    "invokeTime",
+    "designateElect",
+    "brokerAddress",
+    "appliedBrokerId",
+    "registerCheckCode",
+    "nextBrokerId",
+    "brokerControllerIdsToClean",
+    "isCleanLivingBroker",
+    "isLeader",
+    "controllerLeaderId",
 ];
 
 fn header_value() -> impl Strategy<Value = String> {

@@ -46,6 +46,8 @@ pub struct HttpContext {
     pub address_server_list: String,
     /// Who may drain and undrain.
     pub auth: Arc<AuthPolicy>,
+    /// The embedded controller's engine, if one runs: `/readyz` then also needs a leader.
+    pub controller: Option<namesrv_controller::raft::Raft>,
 }
 
 /// Serves until the task is dropped.
@@ -134,6 +136,18 @@ async fn answer(
             "text/plain",
             "draining\n".to_owned(),
         ),
+        (&Method::GET, "/readyz")
+            if cx
+                .controller
+                .as_ref()
+                .is_some_and(|raft| raft.metrics().borrow().current_leader.is_none()) =>
+        {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                "the controller group has no leader\n".to_owned(),
+            )
+        }
         (&Method::GET, "/readyz") => match route.send(GetRouteStats).await {
             Ok(_) => (StatusCode::OK, "text/plain", "ready\n".to_owned()),
             Err(_) => (

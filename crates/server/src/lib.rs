@@ -30,6 +30,7 @@ use actix::prelude::*;
 use namesrv_actors::durable_file::DurableFile;
 use namesrv_actors::kv::KvActor;
 use namesrv_actors::messages::{FlushKv, TakeRouteSnapshot};
+use namesrv_controller::ControllerConfig;
 use tracing::{info, warn};
 
 pub use shutdown::Shutdown;
@@ -42,6 +43,8 @@ use settings::ServerSettings;
 pub struct Ready {
     pub remoting: SocketAddr,
     pub http: Option<SocketAddr>,
+    /// The embedded controller's listener, with `enableControllerInNamesrv=true`.
+    pub controller: Option<SocketAddr>,
 }
 
 /// Runs a name server on the current thread until `shutdown` fires; `on_ready` is called
@@ -54,6 +57,11 @@ pub fn run(
     let cfg = loaded.config;
     config::check_writable_paths(&cfg).map_err(|e| e.to_string())?;
     let settings = ServerSettings::from_config(&cfg)?;
+    let controller_config = cfg
+        .enable_controller_in_namesrv
+        .then(|| ControllerConfig::from_properties(&loaded.unknown))
+        .transpose()
+        .map_err(|e| format!("controller configuration: {e}"))?;
     let kv = KvActor::load(DurableFile::new(cfg.kv_config_path()))?;
     let snapshot_file = (!cfg.route_snapshot_path.is_empty())
         .then(|| DurableFile::new(PathBuf::from(&cfg.route_snapshot_path)));
@@ -69,6 +77,10 @@ pub fn run(
     System::new().block_on(async move {
         let started = Instant::now();
         let owners = Owners::start(&cfg, initial).await?;
+        let controller = match controller_config {
+            Some(config) => Some(namesrv_controller::start(config).await.map_err(|e| e.to_string())?),
+            None => None,
+        };
         let workers: Vec<Arbiter> = (0..settings.io_threads).map(|_| Arbiter::new()).collect();
         let per_worker = workers
             .iter()
@@ -94,6 +106,7 @@ pub fn run(
                     liveness: owners.services.liveness.clone(),
                     address_server_list: cfg.address_server_list.clone(),
                     auth: std::sync::Arc::new(settings.auth.clone()),
+                    controller: controller.as_ref().map(|c| c.node.raft.clone()),
                 };
                 (Some(actix::spawn(http::serve(http_listener, cx))), Some(bound))
             }
@@ -117,7 +130,11 @@ pub fn run(
             env!("CARGO_PKG_VERSION"),
             started.elapsed()
         );
-        on_ready(Ready { remoting, http });
+        on_ready(Ready {
+            remoting,
+            http,
+            controller: controller.as_ref().map(|c| c.address),
+        });
 
         shutdown.recv().await;
         owners.services.stopping.begin();
@@ -131,6 +148,9 @@ pub fn run(
             task.abort();
         }
         finish(&owners, snapshot_file.as_ref()).await;
+        if let Some(controller) = controller {
+            controller.stop().await;
+        }
         for w in &workers {
             w.stop();
         }
@@ -162,4 +182,31 @@ async fn finish(owners: &Owners, snapshot_file: Option<&DurableFile>) {
     // threads a moment to write them before the threads stop.
     tokio::time::sleep(Duration::from_millis(200)).await;
     info!("KV config flushed; stopped");
+}
+
+/// Runs the controller alone (Java's `mqcontroller`): no name-server port, no route tables;
+/// `on_ready` gets the controller's address.
+pub fn run_controller(
+    loaded: config::Loaded,
+    shutdown: Shutdown,
+    on_ready: impl FnOnce(SocketAddr) + 'static,
+) -> Result<(), String> {
+    let mut properties = loaded.unknown.clone();
+    properties.extend(loaded.config.to_properties());
+    let config = ControllerConfig::from_properties(&properties)
+        .map_err(|e| format!("controller configuration: {e}"))?;
+    System::new().block_on(async move {
+        let controller = namesrv_controller::start(config)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut shutdown = shutdown
+            .install()
+            .map_err(|e| format!("cannot watch signals: {e}"))?;
+        on_ready(controller.address);
+        shutdown.recv().await;
+        info!("controller shutting down");
+        controller.stop().await;
+        System::current().stop();
+        Ok::<(), String>(())
+    })
 }

@@ -43,6 +43,10 @@ struct Cli {
     /// Any configuration key, as key=value (repeatable).
     #[arg(short = 'o', long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Run only the RocketMQ 5 controller, as Java's `mqcontroller` (no name-server port);
+    /// the controller keys come from the same file.
+    #[arg(long)]
+    controller: bool,
 }
 
 impl Cli {
@@ -126,16 +130,22 @@ fn main() -> ExitCode {
     if let Some(file) = &loaded.file {
         info!("load config properties file OK, {}", file.display());
     }
-    for key in loaded.unknown.keys() {
+    for key in loaded
+        .unknown
+        .keys()
+        .filter(|k| !namesrv_controller::ControllerConfig::is_controller_key(k))
+    {
         warn!(%key, "unknown configuration key (kept, not used)");
-    }
-    if loaded.config.enable_controller_in_namesrv {
-        warn!("enableControllerInNamesrv is set, but this name server has no embedded controller; run the controller separately");
     }
     if loaded.config.cluster_test {
         warn!("clusterTest mode is not supported; serving as a normal name server");
     }
-    match namesrv::run(loaded, Shutdown::Signals, |_| {}) {
+    let outcome = if cli.controller {
+        namesrv::run_controller(loaded, Shutdown::Signals, |_| {})
+    } else {
+        namesrv::run(loaded, Shutdown::Signals, |_| {})
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");

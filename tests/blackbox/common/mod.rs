@@ -16,6 +16,7 @@ pub use namesrv_client::{request, route_query, with_ext, Broker};
 use namesrv_client::{ClientError, ClientErrorKind};
 use namesrv_protocol::{RemotingCommand, SerializeType};
 
+pub mod controller;
 pub mod haproxy;
 pub mod in_process;
 pub mod java;

@@ -138,7 +138,7 @@ impl AuthPolicy {
             return false;
         };
         match code.access() {
-            Access::AdminWrite => true,
+            Access::AdminWrite | Access::Peer => true,
             Access::Read | Access::Outbound => self.protect_reads,
             Access::BrokerTraffic => false,
         }

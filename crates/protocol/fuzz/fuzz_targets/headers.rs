@@ -7,15 +7,15 @@
 use std::fmt::Debug;
 
 use libfuzzer_sys::fuzz_target;
-use namesrv_protocol::code::{HeaderVisitor, RequestCode};
+use namesrv_protocol::code::{visit_all_headers, HeaderVisitor};
 use namesrv_protocol::headers::CommandHeader;
 use namesrv_protocol::ExtFields;
 
-/// Whatever a header of the request table accepts must re-encode to the same value.
+/// Whatever a header of either request table accepts must re-encode to the same value.
 struct ReEncodes<'a>(Option<&'a ExtFields>);
 
 impl HeaderVisitor for ReEncodes<'_> {
-    fn visit<H: CommandHeader + PartialEq + Debug>(&mut self, _: RequestCode) {
+    fn visit<H: CommandHeader + PartialEq + Debug>(&mut self, _: i32, _: &'static str) {
         if let Ok(header) = H::from_ext(self.0) {
             assert_eq!(H::from_ext(Some(&header.to_ext())), Ok(header));
         }
@@ -31,5 +31,5 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     let ext = (!data.is_empty()).then_some(&fields);
 
-    RequestCode::visit_headers(&mut ReEncodes(ext));
+    visit_all_headers(&mut ReEncodes(ext));
 });

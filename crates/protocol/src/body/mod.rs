@@ -1,16 +1,22 @@
-//! Body types: the JSON (and zlib) payloads of name-server requests and responses.
+//! Body types: the JSON (and zlib) payloads of name-server and controller requests and
+//! responses.
 //!
 //! Every type reads leniently ([`JsonBody::from_json`] accepts fastjson's bare integer map
 //! keys, `$ref` objects, missing and unknown members) and writes in either of the two
 //! dialects the Java name server uses ([`JsonDialect`]): fastjson's default output, or the
 //! standard JSON it sends to newer clients' route queries.
 
+mod controller;
 mod json;
 mod properties;
 mod register;
 mod route;
 mod tables;
 
+pub use controller::{
+    BrokerNames, BrokerReplicasInfo, ElectMasterResponseBody, ReplicaIdentity, ReplicasInfo,
+    SyncStateSet,
+};
 pub use json::{JsonBody, JsonDialect, JsonWriter};
 pub use properties::{
     parse_properties, set_properties_in_text, try_parse_properties, write_properties,

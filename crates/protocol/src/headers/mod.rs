@@ -32,6 +32,7 @@
 //! compare `extFields` as a map.
 
 mod broker;
+mod controller;
 mod kv;
 mod route;
 mod topic;
@@ -41,6 +42,14 @@ pub use broker::{
     NotifyMinBrokerIdChangeRequestHeader, QueryDataVersionRequestHeader,
     QueryDataVersionResponseHeader, RegisterBrokerRequestHeader, RegisterBrokerResponseHeader,
     UnregisterBrokerRequestHeader,
+};
+pub use controller::{
+    AlterSyncStateSetRequestHeader, AlterSyncStateSetResponseHeader, ApplyBrokerIdRequestHeader,
+    ApplyBrokerIdResponseHeader, CleanControllerBrokerDataRequestHeader, ElectMasterRequestHeader,
+    ElectMasterResponseHeader, GetMetaDataResponseHeader, GetNextBrokerIdRequestHeader,
+    GetNextBrokerIdResponseHeader, GetReplicaInfoRequestHeader, GetReplicaInfoResponseHeader,
+    NotifyBrokerRoleChangedRequestHeader, RegisterBrokerToControllerRequestHeader,
+    RegisterBrokerToControllerResponseHeader,
 };
 pub use kv::{
     DeleteKvConfigRequestHeader, GetKvConfigRequestHeader, GetKvConfigResponseHeader,

@@ -1,6 +1,9 @@
 package namesrv.acceptance;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -13,12 +16,16 @@ import org.apache.rocketmq.common.message.MessageExt;
 
 /**
  * Consumes TOPIC from its first offset until it has seen the COUNT distinct bodies
- * "acceptance-0".."acceptance-(COUNT-1)", or fails after TIMEOUT seconds.
+ * "acceptance-0".."acceptance-(COUNT-1)", or fails after TIMEOUT seconds. With REQUIRED_FILE
+ * (one message index a line) it waits for exactly those bodies instead, whatever else it sees:
+ * the messages a producer saw acknowledged while brokers failed, when others may or may not
+ * have been stored.
  */
 public final class Consume {
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: Consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS");
+        if (args.length != 5 && args.length != 6) {
+            System.err.println(
+                    "usage: Consume NAMESRV TOPIC GROUP COUNT TIMEOUT_SECONDS [REQUIRED_FILE]");
             System.exit(2);
         }
         String namesrv = args[0];
@@ -26,6 +33,18 @@ public final class Consume {
         String group = args[2];
         int count = Integer.parseInt(args[3]);
         int timeout = Integer.parseInt(args[4]);
+        Set<String> required = new HashSet<>();
+        if (args.length == 6) {
+            for (String line : Files.readAllLines(Paths.get(args[5]))) {
+                if (!line.isBlank()) {
+                    required.add("acceptance-" + line.trim());
+                }
+            }
+        } else {
+            for (int i = 0; i < count; i++) {
+                required.add("acceptance-" + i);
+            }
+        }
         Set<String> seen = ConcurrentHashMap.newKeySet();
         CountDownLatch done = new CountDownLatch(1);
         MessageListenerConcurrently listener = (msgs, context) -> {
@@ -35,7 +54,7 @@ public final class Consume {
                     System.out.println("received " + body + " from " + m.getBrokerName());
                 }
             }
-            if (seen.size() >= count) {
+            if (seen.containsAll(required)) {
                 done.countDown();
             }
             return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
@@ -65,7 +84,10 @@ public final class Consume {
         }
         boolean ok = done.await(timeout, TimeUnit.SECONDS);
         consumer.shutdown();
+        Set<String> missing = new HashSet<>(required);
+        missing.removeAll(seen);
         System.out.println("RECEIVED " + seen.size() + "/" + count);
+        System.out.println("MISSING " + missing.size() + " " + missing);
         System.exit(ok ? 0 : 1);
     }
 }

@@ -24,6 +24,10 @@ public final class Produce {
         producer.setNamesrvAddr(namesrv);
         producer.setSendMsgTimeout(5000);
         producer.setRetryTimesWhenSendFailed(4);
+        // -Dnamesrv.acceptance.pollNameServerInterval=MS: how often routes are re-read (the
+        // client's default is 30 s, so after a failover sends go to the dead master that long).
+        producer.setPollNameServerInterval(
+                Integer.getInteger("namesrv.acceptance.pollNameServerInterval", 30000));
         producer.start();
         int ok = 0;
         try {
@@ -31,8 +35,10 @@ public final class Produce {
                 Message msg = new Message(topic, "acceptance",
                         ("acceptance-" + i).getBytes(StandardCharsets.UTF_8));
                 SendResult result = sendWithRetries(producer, msg);
+                // "sent <i> <status> <msgId> <queue>": a test takes the acknowledged ones
+                // (SEND_OK) from these lines.
                 System.out.println("sent " + i + " " + result.getSendStatus() + " "
-                        + result.getMessageQueue());
+                        + result.getMsgId() + " " + result.getMessageQueue());
                 if (result.getSendStatus() == SendStatus.SEND_OK) {
                     ok++;
                 }
