@@ -209,10 +209,8 @@ impl RouteTable {
         self.generation
     }
 
-    /// Every change that can drop queue data ends here, so the pool is swept here too.
     fn touch(&mut self) {
         self.generation += 1;
-        self.queue_pool.sweep();
     }
 
     /// Moves the generation for a change outside the table that shapes answers (the

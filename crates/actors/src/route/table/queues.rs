@@ -82,31 +82,43 @@ impl TopicQueues {
     }
 }
 
+/// The pool is swept when it reaches this size at least.
+const MIN_SWEEP_AT: usize = 1024;
+
 /// Every distinct queue data the topic table holds, once.
 #[derive(Debug, Default)]
-pub struct QueuePool(HashSet<Arc<QueueData>>);
+pub struct QueuePool {
+    shared: HashSet<Arc<QueueData>>,
+    /// Size at which `share` sweeps: twice the size after the last sweep, so sweeping is
+    /// amortised O(1) per new entry (a sweep per registration made 10,000 one-group
+    /// registrations quadratic).
+    sweep_at: usize,
+}
 
 impl QueuePool {
     /// The shared copy of `queue`, made if this is its first use.
     pub fn share(&mut self, queue: QueueData) -> Arc<QueueData> {
-        if let Some(shared) = self.0.get(&queue) {
+        if let Some(shared) = self.shared.get(&queue) {
             return shared.clone();
         }
+        if self.shared.len() >= self.sweep_at.max(MIN_SWEEP_AT) {
+            self.sweep();
+        }
         let shared = Arc::new(queue);
-        self.0.insert(shared.clone());
+        self.shared.insert(shared.clone());
         shared
     }
 
-    /// Drops the entries no topic uses any more. Cheap (one pass over the distinct queue
-    /// data, which number about brokers × shapes), so callers run it after every change that
-    /// can drop queue data.
+    /// Drops the entries no topic uses any more: one pass over the distinct queue data.
+    /// Besides `share`'s own, callers sweep after changes that may drop many at once.
     pub fn sweep(&mut self) {
-        self.0.retain(|q| Arc::strong_count(q) > 1);
+        self.shared.retain(|q| Arc::strong_count(q) > 1);
+        self.sweep_at = 2 * self.shared.len();
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.0.len()
+        self.shared.len()
     }
 }
 
@@ -144,6 +156,16 @@ mod tests {
         pool.sweep();
         assert_eq!(pool.len(), 2, "a/6 has no topic left");
         assert_eq!(topics[0].get("a").unwrap().perm, 4);
+    }
+
+    #[test]
+    fn unused_entries_are_swept_as_the_pool_grows() {
+        let mut pool = QueuePool::default();
+        for i in 0..10 * MIN_SWEEP_AT {
+            // Each used once and dropped at once, as by a broker that re-registers.
+            drop(pool.share(queue(&format!("b{i}"), 6)));
+        }
+        assert!(pool.len() <= MIN_SWEEP_AT, "{}", pool.len());
     }
 
     #[test]

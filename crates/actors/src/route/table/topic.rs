@@ -43,6 +43,9 @@ impl RouteTable {
             self.operator_perm_brokers.insert(broker_name.to_owned());
         }
         if changed {
+            self.queue_pool.sweep();
+        }
+        if changed {
             self.touch();
         }
         count

@@ -95,6 +95,8 @@ impl RouteTable {
                 }
                 !queues.is_empty()
             });
+            // Already a pass over every topic: sweeping the pool too costs little.
+            self.queue_pool.sweep();
         }
 
         let notifications = if self.config.notify_min_broker_id_changed {
