@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::in_process::InProcess;
-use common::{eventually, request, route_of, route_query, with_ext, Broker};
+use common::{eventually, request, route_of, route_query, with_ext, Broker, Server};
 use namesrv_protocol::body::{ClusterInfo, DataVersion, JsonBody, JsonDialect};
 
 fn broker_a() -> Broker {
@@ -446,4 +446,92 @@ mod hundred_thousand_topics {
         assert!(c.closed_within(Duration::from_secs(10)));
         assert_eq!(route_of(&mut server.client(), "BigTopic0"), Err(17));
     }
+}
+
+/// What a broker can see of a REGISTER_BROKER answer (everything but the opaque).
+fn seen(answer: &namesrv_protocol::RemotingCommand) -> impl PartialEq + std::fmt::Debug {
+    (
+        answer.code,
+        answer.remark.clone(),
+        answer.ext_fields.clone(),
+        answer.body.clone(),
+    )
+}
+
+const UNCHANGED: &str = "namesrv_broker_registrations_unchanged_total";
+
+#[test]
+fn an_unchanged_re_registration_is_not_decoded_yet_keeps_the_broker_alive_and_answers_alike() {
+    let server = Server::start(&["httpPort=0", "scanNotActiveBrokerInterval=200"]);
+    let mut broker = server.client();
+    let reg = with_ext(
+        broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1),
+        "heartbeatTimeoutMillis",
+        Some("1500"),
+    );
+    let first = broker.call(reg.clone());
+    assert_eq!(first.code, 0);
+    assert_eq!(server.metric(UNCHANGED), 0.0);
+
+    // 3 s of re-registrations, the only sign of life: each must refresh the 1.5 s timeout.
+    let mut client = server.client();
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(seen(&broker.call(reg.clone())), seen(&first));
+    }
+    assert_eq!(server.metric(UNCHANGED), 6.0, "none of them was decoded");
+    let route = route_of(&mut client, "T").expect("still routed");
+    assert_eq!(route.queue_datas[0].read_queue_nums, 4);
+    assert!(eventually(Duration::from_secs(5), || route_of(
+        &mut client,
+        "T"
+    ) == Err(17)));
+}
+
+#[test]
+fn a_new_data_version_is_decoded_and_updates_the_routes() {
+    let server = Server::start(&["httpPort=0"]);
+    let mut c = server.client();
+    assert_eq!(
+        c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1))
+            .code,
+        0
+    );
+    assert_eq!(
+        c.call(broker_a().register(&[("T", 8, 6), ("T3", 2, 6)], 2))
+            .code,
+        0
+    );
+    let route = route_of(&mut c, "T").unwrap();
+    assert_eq!(route.queue_datas[0].read_queue_nums, 8);
+    assert_eq!(
+        route_of(&mut c, "T3").unwrap().queue_datas[0].read_queue_nums,
+        2
+    );
+    assert_eq!(server.metric(UNCHANGED), 0.0);
+}
+
+/// A broker that sends other topics under the data version it already registered. Java
+/// does not fully trust the version: it still writes every topic the broker has no queue
+/// data for yet (protocol §5.2 step 10.2), which needs the body. So other bytes are always
+/// decoded; and, where we depart from Java (the same-version merge of split registrations,
+/// `route/table/register.rs`), the changed queue counts of known topics are taken too.
+#[test]
+fn other_bytes_under_an_unchanged_data_version_are_decoded() {
+    let server = Server::start(&["httpPort=0"]);
+    let mut c = server.client();
+    let first = c.call(broker_a().register(&[("T", 4, 6), ("T2", 4, 6)], 1));
+    let lying = c.call(broker_a().register(&[("T", 8, 6), ("T2", 4, 6), ("T3", 2, 6)], 1));
+    assert_eq!(seen(&lying), seen(&first));
+    assert_eq!(server.metric(UNCHANGED), 0.0);
+    assert_eq!(
+        route_of(&mut c, "T3").unwrap().queue_datas[0].read_queue_nums,
+        2,
+        "a topic new to the broker is written, as Java writes it"
+    );
+    assert_eq!(
+        route_of(&mut c, "T").unwrap().queue_datas[0].read_queue_nums,
+        8,
+        "same-version merge (Java would keep 4)"
+    );
 }

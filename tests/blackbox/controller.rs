@@ -666,7 +666,8 @@ fn the_controller_runs_alone_with_the_controller_flag() {
         .expect("start namesrv --controller");
     let addr = format!("127.0.0.1:{}", port.port());
     let led = eventually(Duration::from_secs(10), || {
-        try_call(&addr, request(GET_METADATA, &[])).is_some_and(|m| m.ext("isLeader") == Some("true") && m.ext("group") == Some("alone"))
+        try_call(&addr, request(GET_METADATA, &[]))
+            .is_some_and(|m| m.ext("isLeader") == Some("true") && m.ext("group") == Some("alone"))
     });
     let replica = led.then(|| register(&addr));
     let _ = child.kill();
@@ -678,5 +679,8 @@ fn the_controller_runs_alone_with_the_controller_flag() {
     assert!(led, "a one-node controller leads by itself:\n{log}");
     assert_eq!(replica.map(|r| r.id), Some(1));
     assert!(log.contains("controller started"), "{log}");
-    assert!(!log.contains("The Name Server boot success"), "no name server runs beside it:\n{log}");
+    assert!(
+        !log.contains("The Name Server boot success"),
+        "no name server runs beside it:\n{log}"
+    );
 }

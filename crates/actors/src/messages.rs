@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use actix::{Message, Recipient};
 use bytes::Bytes;
-use namesrv_protocol::body::{DataVersion, JsonDialect, QueueData, TopicConfigSerializeWrapper};
+use namesrv_protocol::body::{
+    BodyFingerprint, DataVersion, JsonDialect, QueueData, TopicConfigSerializeWrapper,
+};
 
 use crate::config::RuntimeFlags;
 
@@ -56,6 +58,9 @@ pub struct BrokerRegistration {
     /// `None` leaves the stored list alone; an empty list removes it.
     pub filter_server_list: Option<Vec<String>>,
     pub connection: ConnectionId,
+    /// The body's fingerprint when it came over the wire (restored registrations have
+    /// none): the next registration with the same one need not be decoded.
+    pub body_fingerprint: Option<BodyFingerprint>,
 }
 
 /// One UNREGISTER_BROKER, or the same request made on a broker's behalf when its connection
@@ -78,6 +83,19 @@ pub struct BrokerUnregistration {
 pub struct RegisterBroker {
     pub registration: BrokerRegistration,
     /// Closes the broker's connection when it expires.
+    pub session: Option<Recipient<CloseSession>>,
+}
+
+/// REGISTER_BROKER whose body the session has not decoded: applied if it is the body this
+/// broker registered last, at its data version, with nothing in the table changed since;
+/// otherwise `None`, and the session decodes the body and sends [`RegisterBroker`].
+#[derive(Message)]
+#[rtype(result = "Option<RegisterBrokerReply>")]
+pub struct RegisterUnchanged {
+    /// Without topics or filter servers; `body_fingerprint` set.
+    pub registration: BrokerRegistration,
+    /// Read from the body without decoding it.
+    pub data_version: DataVersion,
     pub session: Option<Recipient<CloseSession>>,
 }
 

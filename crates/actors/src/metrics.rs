@@ -33,6 +33,8 @@ pub struct Metrics {
     pub connections_closed_slow_reader: IntCounter,
     pub requests_busy: IntCounter,
     pub registrations: IntCounter,
+    /// Registrations taken without decoding their body (see `route/table/unchanged.rs`).
+    pub registrations_unchanged: IntCounter,
     pub unregistrations: IntCounterVec,
     pub kv_writes: IntCounterVec,
     pub auth_rejections: IntCounterVec,
@@ -165,6 +167,11 @@ impl Metrics {
                 &registry,
                 "namesrv_broker_registrations_total",
                 "Successful REGISTER_BROKER requests.",
+            ),
+            registrations_unchanged: counter(
+                &registry,
+                "namesrv_broker_registrations_unchanged_total",
+                "Successful REGISTER_BROKER requests whose body was not decoded: the same bytes and data version the broker registered last, with no route changed since.",
             ),
             unregistrations: counter_vec(
                 &registry,

@@ -55,6 +55,16 @@ pub enum AdminError {
     /// Every replica was tried and none answered; each attempt's error, in order.
     #[error("{}", none_answered(.0))]
     NoneAnswered(Vec<AdminError>),
+    /// A controller node answered CONTROLLER_GET_METADATA_INFO without naming a leader (an
+    /// election is under way, or too few nodes run for one).
+    #[error(
+        "{addr}: knows no controller leader (an election may be under way, or too few nodes run)"
+    )]
+    NoLeaderKnown { addr: String },
+    /// Every controller address was asked for the leader and none led to one that answered;
+    /// each attempt's error, in order.
+    #[error("no controller leader could be reached ({} address(es) asked)", .0.len())]
+    NoLeader(Vec<AdminError>),
 }
 
 fn none_answered(attempts: &[AdminError]) -> String {
@@ -74,12 +84,17 @@ impl AdminError {
             | AdminError::GoingAway { .. }
             | AdminError::Declined { .. }
             | AdminError::Http { .. }
+            | AdminError::NoLeaderKnown { .. }
             | AdminError::Usage(_) => 2,
+            // CONTROLLER_NOT_LEADER: the request was not refused, there was nobody to decide it.
+            AdminError::Refused { code: 2007, .. } => 2,
             AdminError::NotRemoting { .. }
             | AdminError::Refused { .. }
             | AdminError::BadAnswer { .. }
             | AdminError::Rejected { .. } => 1,
-            AdminError::NoneAnswered(attempts) => worst(attempts.iter().map(Self::exit_code)),
+            AdminError::NoneAnswered(attempts) | AdminError::NoLeader(attempts) => {
+                worst(attempts.iter().map(Self::exit_code))
+            }
         }
     }
 
@@ -92,6 +107,7 @@ impl AdminError {
                 | AdminError::Closed { .. }
                 | AdminError::GoingAway { .. }
                 | AdminError::NotRemoting { .. }
+                | AdminError::NoLeaderKnown { .. }
         )
     }
 
@@ -106,15 +122,19 @@ impl AdminError {
             | AdminError::Refused { addr, .. }
             | AdminError::BadAnswer { addr, .. }
             | AdminError::Rejected { addr, .. }
-            | AdminError::Declined { addr, .. } => Some(addr),
-            AdminError::Http { .. } | AdminError::Usage(_) | AdminError::NoneAnswered(_) => None,
+            | AdminError::Declined { addr, .. }
+            | AdminError::NoLeaderKnown { addr } => Some(addr),
+            AdminError::Http { .. }
+            | AdminError::Usage(_)
+            | AdminError::NoneAnswered(_)
+            | AdminError::NoLeader(_) => None,
         }
     }
 
     /// `{"error": …, "replica": …}`, plus every attempt when no replica answered.
     pub fn to_json(&self) -> Value {
         let mut value = json!({ "error": self.to_string(), "replica": self.replica() });
-        if let AdminError::NoneAnswered(attempts) = self {
+        if let AdminError::NoneAnswered(attempts) | AdminError::NoLeader(attempts) = self {
             value["attempts"] = attempts.iter().map(AdminError::to_json).collect();
         }
         value

@@ -25,8 +25,10 @@
 //! (clap's usage errors exit 2 too); 3 `diff` found replicas disagreeing. When several
 //! replicas failed, 2 wins over 1, and both over 3.
 
+mod controller;
 mod diff;
 mod error;
+mod fanout;
 mod flavor;
 mod freshness;
 mod output;
@@ -142,6 +144,8 @@ enum Command {
         #[arg(long)]
         touch_liveness: bool,
     },
+    #[command(flatten)]
+    Controller(controller::ControllerCommand),
     /// Shell completions.
     Completions {
         /// The shell to write completions for.
@@ -296,11 +300,14 @@ fn parse_settings(settings: &[String]) -> Result<BTreeMap<String, String>, Admin
 }
 
 fn run(cli: &Cli) -> Result<i32, AdminError> {
+    let timeout = Duration::from_millis(cli.timeout_ms);
+    if let Command::Controller(command) = &cli.command {
+        return controller::run(command, cli.json, cli.all_replicas, timeout);
+    }
     let replicas = replica_list(&cli.namesrv);
     if replicas.is_empty() {
         return Err(AdminError::Usage("--namesrv is empty".into()));
     }
-    let timeout = Duration::from_millis(cli.timeout_ms);
     if let Command::Diff {
         namespaces,
         touch_liveness,
@@ -315,7 +322,7 @@ fn run(cli: &Cli) -> Result<i32, AdminError> {
     }
     let http = http_list(cli.http.as_deref(), replicas.len())?;
     let mut flavors = Flavors::default();
-    let mut ask = |i: usize, addr: &str| {
+    let ask = |i: usize, addr: &str| {
         let mut c = queries::connect(addr, timeout)?;
         one(
             &cli.command,
@@ -326,46 +333,9 @@ fn run(cli: &Cli) -> Result<i32, AdminError> {
         )
     };
     if cli.command.is_write() || cli.all_replicas {
-        let mut all = serde_json::Map::new();
-        let mut text = String::new();
-        let mut codes = Vec::new();
-        for (i, addr) in replicas.iter().enumerate() {
-            match ask(i, addr) {
-                Ok((value, t)) => {
-                    all.insert(addr.clone(), value);
-                    text.push_str(&format!("== {addr}\n{t}\n"));
-                }
-                Err(e) => {
-                    codes.push(e.exit_code());
-                    if !cli.json {
-                        eprintln!("namesrv-admin: {e}");
-                    }
-                    all.insert(addr.clone(), e.to_json());
-                }
-            }
-        }
-        output::print(cli.json, &Value::Object(all), &text);
-        return Ok(error::worst(codes));
-    }
-    let mut attempts = Vec::new();
-    for (i, addr) in replicas.iter().enumerate() {
-        match ask(i, addr) {
-            Ok((value, text)) => {
-                output::print(cli.json, &value, &text);
-                return Ok(0);
-            }
-            Err(e) if e.tries_next() => {
-                if let Some(next) = replicas.get(i + 1) {
-                    note(&e, &format!("trying the next replica, {next}"));
-                }
-                attempts.push(e);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    match attempts.len() {
-        1 => Err(attempts.remove(0)),
-        _ => Err(AdminError::NoneAnswered(attempts)),
+        Ok(fanout::every(&replicas, cli.json, ask))
+    } else {
+        fanout::first(&replicas, cli.json, ask)
     }
 }
 
@@ -497,7 +467,9 @@ fn one(
             let versions = diff::data_versions(c, &info, broker_name.as_deref())?;
             output::data_versions(&versions)
         }
-        Command::Diff { .. } | Command::Completions { .. } => unreachable!("handled in run"),
+        Command::Diff { .. } | Command::Completions { .. } | Command::Controller(_) => {
+            unreachable!("handled in run")
+        }
     })
 }
 

@@ -29,7 +29,7 @@ pub fn connect(addr: &str, timeout: Duration) -> Result<Client, AdminError> {
     Client::connect(addr, timeout).map_err(|e| error::from_client(e, Some(timeout)))
 }
 
-fn ask(
+pub(crate) fn ask(
     c: &mut Client,
     code: i32,
     header: Option<namesrv_protocol::ExtFields>,
@@ -51,7 +51,7 @@ fn ask(
     Ok(answer)
 }
 
-fn refused(c: &Client, answer: &RemotingCommand) -> AdminError {
+pub(crate) fn refused(c: &Client, answer: &RemotingCommand) -> AdminError {
     AdminError::Refused {
         addr: c.addr().to_owned(),
         code: answer.code,
@@ -70,7 +70,7 @@ fn ask_ok(
     success(c, answer)
 }
 
-fn success(c: &Client, answer: RemotingCommand) -> Result<RemotingCommand, AdminError> {
+pub(crate) fn success(c: &Client, answer: RemotingCommand) -> Result<RemotingCommand, AdminError> {
     if answer.code == SUCCESS {
         Ok(answer)
     } else {
@@ -78,7 +78,7 @@ fn success(c: &Client, answer: RemotingCommand) -> Result<RemotingCommand, Admin
     }
 }
 
-fn body<T: JsonBody>(c: &Client, answer: &RemotingCommand) -> Result<T, AdminError> {
+pub(crate) fn body<T: JsonBody>(c: &Client, answer: &RemotingCommand) -> Result<T, AdminError> {
     T::from_json(&answer.body).map_err(|e| AdminError::BadAnswer {
         addr: c.addr().to_owned(),
         why: e.to_string(),

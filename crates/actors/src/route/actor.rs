@@ -18,8 +18,9 @@ use super::answers::{AnswerCache, RoutePublication};
 use super::notify;
 use super::publishing::PublishingTable;
 use super::table::{
-    filter_route_by_zone, BrokerAddrKey, BrokerUnregistration, MinBrokerIdChange, RegisterOutcome,
-    RouteConfig, RouteSnapshot, RouteTable, DEFAULT_HEARTBEAT_TIMEOUT_MILLIS,
+    filter_route_by_zone, BrokerAddrKey, BrokerRegistration, BrokerUnregistration,
+    MinBrokerIdChange, RegisterOutcome, RouteConfig, RouteSnapshot, RouteTable,
+    DEFAULT_HEARTBEAT_TIMEOUT_MILLIS,
 };
 use crate::config::RuntimeFlags;
 use crate::liveness::LivenessActor;
@@ -224,11 +225,18 @@ impl Actor for RouteActor {
     }
 }
 
-impl Handler<RegisterBroker> for RouteActor {
-    type Result = MessageResult<RegisterBroker>;
+/// Who is registering, taken before the registration is consumed by the table.
+struct Registrant {
+    key: BrokerAddrKey,
+    timeout: Duration,
+    broker_name: String,
+    broker_id: i64,
+    /// Not registered before (or expired, unregistered, refused since).
+    first: bool,
+}
 
-    fn handle(&mut self, msg: RegisterBroker, _: &mut Self::Context) -> Self::Result {
-        let reg = msg.registration;
+impl RouteActor {
+    fn registrant(&self, reg: &BrokerRegistration) -> Registrant {
         let key = BrokerAddrKey {
             cluster_name: reg.cluster_name.clone(),
             broker_addr: reg.broker_addr.clone(),
@@ -238,16 +246,32 @@ impl Handler<RegisterBroker> for RouteActor {
                 .filter(|t| *t > 0)
                 .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS) as u64,
         );
-        let (cluster, name, addr, id) = (
-            reg.cluster_name.clone(),
-            reg.broker_name.clone(),
-            reg.broker_addr.clone(),
-            reg.broker_id,
-        );
-        let first = !self.registrations.contains_key(&key);
-        let generation = self.table.generation();
-        let outcome = self.table.change().register_broker(reg);
-        let changed = self.table.generation() != generation;
+        Registrant {
+            first: !self.registrations.contains_key(&key),
+            key,
+            timeout,
+            broker_name: reg.broker_name.clone(),
+            broker_id: reg.broker_id,
+        }
+    }
+
+    /// What follows a registration the table took, full or unchanged: the log line, the
+    /// liveness owner's clock, notifications, and the reply.
+    fn conclude(
+        &mut self,
+        who: Registrant,
+        outcome: RegisterOutcome,
+        changed: bool,
+        session: Option<Recipient<CloseSession>>,
+    ) -> RegisterBrokerReply {
+        let Registrant {
+            key,
+            timeout,
+            broker_name: name,
+            broker_id: id,
+            first,
+        } = who;
+        let (cluster, addr) = (&key.cluster_name, &key.broker_addr);
         match &outcome {
             RegisterOutcome::Registered { .. } if first || changed => {
                 info!(%cluster, broker = %name, %addr, id, first, "broker registered")
@@ -262,7 +286,7 @@ impl Handler<RegisterBroker> for RouteActor {
                 warn!(%cluster, broker = %name, %addr, id, "registration refused: a broker's first registration must not carry exactly one topic")
             }
         }
-        let reply = match outcome {
+        match outcome {
             RegisterOutcome::Registered {
                 master_addr,
                 ha_server_addr,
@@ -277,7 +301,7 @@ impl Handler<RegisterBroker> for RouteActor {
                     key,
                     registration,
                     timeout,
-                    session: msg.session,
+                    session,
                 });
                 self.notify(notify.into_iter().collect());
                 RegisterBrokerReply::Registered {
@@ -296,8 +320,38 @@ impl Handler<RegisterBroker> for RouteActor {
                 RegisterBrokerReply::Conflict
             }
             RegisterOutcome::Refused => RegisterBrokerReply::Refused,
-        };
-        MessageResult(reply)
+        }
+    }
+}
+
+impl Handler<RegisterBroker> for RouteActor {
+    type Result = MessageResult<RegisterBroker>;
+
+    fn handle(&mut self, msg: RegisterBroker, _: &mut Self::Context) -> Self::Result {
+        let who = self.registrant(&msg.registration);
+        let generation = self.table.generation();
+        let outcome = self.table.change().register_broker(msg.registration);
+        let changed = self.table.generation() != generation;
+        MessageResult(self.conclude(who, outcome, changed, msg.session))
+    }
+}
+
+impl Handler<RegisterUnchanged> for RouteActor {
+    type Result = MessageResult<RegisterUnchanged>;
+
+    fn handle(&mut self, msg: RegisterUnchanged, _: &mut Self::Context) -> Self::Result {
+        let who = self.registrant(&msg.registration);
+        if who.first {
+            return MessageResult(None);
+        }
+        let outcome = self
+            .table
+            .change()
+            .register_unchanged(msg.registration, msg.data_version);
+        MessageResult(outcome.map(|outcome| {
+            metrics().registrations_unchanged.inc();
+            self.conclude(who, outcome, false, msg.session)
+        }))
     }
 }
 
@@ -579,6 +633,7 @@ mod tests {
             }),
             filter_server_list: None,
             connection: 1,
+            body_fingerprint: None,
         }
     }
 

@@ -26,13 +26,16 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use crate::messages::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration, ConnectionId};
 
-use namesrv_protocol::body::{BrokerData, DataVersion, QueueData, TopicQueueMappingInfo};
+use namesrv_protocol::body::{
+    BodyFingerprint, BrokerData, DataVersion, QueueData, TopicQueueMappingInfo,
+};
 
 mod query;
 mod queues;
 mod register;
 mod snapshot;
 mod topic;
+mod unchanged;
 mod unregister;
 
 #[cfg(test)]
@@ -163,6 +166,17 @@ impl MinBrokerIdChange {
 struct LiveEntry {
     info: BrokerLiveInfo,
     broker_name: String,
+    /// The body this broker registered last, if it came with a fingerprint.
+    applied: Option<AppliedBody>,
+}
+
+/// A register body the table applied: its fingerprint and the generation right after.
+/// Applying the same bytes again while the generation has not moved changes nothing, which
+/// is what lets `register_unchanged` skip them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AppliedBody {
+    fingerprint: BodyFingerprint,
+    generation: u64,
 }
 
 /// All route state. See the module docs.

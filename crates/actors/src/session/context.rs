@@ -27,6 +27,9 @@ pub enum HandlerError {
     Body(#[from] BodyError),
     #[error("internal error: {0}")]
     Mailbox(#[from] MailboxError),
+    /// A body decoded on the blocking pool did not come back (a panic, or shutdown).
+    #[error("internal error: {0}")]
+    DecodeTask(#[from] tokio::task::JoinError),
 }
 
 pub type HandlerResult = Result<RemotingCommand, HandlerError>;

@@ -10,11 +10,11 @@
 //! that costs this peer only. When the connection ends for any reason, the route owner is
 //! told, and unregisters whatever broker registered over it.
 
-mod backlog;
 mod codec;
 pub mod context;
 pub mod dispatch;
 mod handlers;
+mod outbox;
 mod peer;
 mod slot;
 pub mod transport;
@@ -24,7 +24,6 @@ pub use slot::ConnectionSlot;
 
 use std::time::{Duration, Instant};
 
-use actix::io::{FramedWrite, WriteHandler};
 use actix::prelude::*;
 use namesrv_protocol::code::{RequestCode, ResponseCode};
 use namesrv_protocol::version::V5_3_1;
@@ -71,12 +70,7 @@ const OVERLOAD_REMARK: &str = "[OVERLOAD]system busy, start flow control for a w
 pub struct Session {
     id: ConnectionId,
     peer: Peer,
-    writer: FramedWrite<
-        RemotingCommand,
-        backlog::CountingWriter<transport::Writer>,
-        backlog::CountingEncoder,
-    >,
-    backlog: backlog::Backlog,
+    outbox: outbox::Outbox<transport::Writer>,
     services: Services,
     /// The verified TLS client certificate's subject CN (for `authTlsSubjects`).
     tls_subject: Option<String>,
@@ -109,12 +103,7 @@ impl Session {
                 read,
                 codec::TimedDecoder::new(codec.clone(), partial_frame.clone()),
             ));
-            let backlog = backlog::Backlog::default();
-            let writer = FramedWrite::new(
-                backlog::CountingWriter::new(write, backlog.clone()),
-                backlog::CountingEncoder::new(codec, backlog.clone()),
-                ctx,
-            );
+            let outbox = outbox::Outbox::new(write, codec);
             let context = std::rc::Rc::new(context::RequestContext {
                 services: services.clone(),
                 connection: id,
@@ -123,8 +112,7 @@ impl Session {
             Session {
                 id,
                 peer,
-                writer,
-                backlog,
+                outbox,
                 services,
                 context,
                 tls_subject,
@@ -152,10 +140,10 @@ impl Session {
         request_encoding: SerializeType,
         ctx: &mut Context<Self>,
     ) {
-        if self.backlog.pending() > self.settings.max_write_backlog {
+        if self.outbox.pending() > self.settings.max_write_backlog {
             warn!(
                 peer = %self.peer,
-                unread_bytes = self.backlog.pending(),
+                unread_bytes = self.outbox.pending(),
                 "closing connection: the peer does not read its answers"
             );
             metrics().connections_closed_slow_reader.inc();
@@ -167,7 +155,49 @@ impl Session {
             ReplyEncoding::Fixed(t) => t,
         };
         self.last_activity = Instant::now();
-        self.writer.write(response);
+        match self.outbox.push(response) {
+            Ok(true) => {
+                ctx.spawn(FlushOutbox);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                warn!(peer = %self.peer, error = %e, "answer could not be encoded; closing connection");
+                self.close(ctx, "write failed");
+            }
+        }
+    }
+
+    /// Ends the connection once the answers queued so far are written.
+    fn close_when_flushed(&mut self, ctx: &mut Context<Self>) {
+        if self.outbox.close_when_flushed() {
+            ctx.spawn(FlushOutbox);
+        }
+    }
+}
+
+/// Writes the outbox; spawned by the first answer of a burst, so it runs after every request
+/// that completed in the same pass has queued its answer (see [`outbox`]).
+struct FlushOutbox;
+
+impl ActorFuture<Session> for FlushOutbox {
+    type Output = ();
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        act: &mut Session,
+        ctx: &mut Context<Session>,
+        task: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        match act.outbox.poll_flush(task) {
+            std::task::Poll::Pending => return std::task::Poll::Pending,
+            std::task::Poll::Ready(Ok(outbox::Flushed::KeepOpen)) => {}
+            std::task::Poll::Ready(Ok(outbox::Flushed::Close)) => ctx.stop(),
+            std::task::Poll::Ready(Err(e)) => {
+                warn!(peer = %act.peer, error = %e, "write failed; closing connection");
+                act.close(ctx, "write failed");
+            }
+        }
+        std::task::Poll::Ready(())
     }
 }
 
@@ -250,7 +280,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             if !oneway {
                 self.write(answer, encoding, ctx);
             }
-            self.writer.close();
+            self.close_when_flushed(ctx);
             return;
         }
         if code == RequestCode::GET_ROUTEINFO_BY_TOPIC.code() && drain::is_draining() {
@@ -266,7 +296,7 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
                 self.write(answer, encoding, ctx);
             }
             // Closing (after the answer is flushed) makes the client pick another replica.
-            self.writer.close();
+            self.close_when_flushed(ctx);
             return;
         }
         if self.in_flight >= self.settings.max_in_flight {
@@ -314,14 +344,6 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
 
     fn finished(&mut self, ctx: &mut Self::Context) {
         self.close(ctx, "closed by the peer");
-    }
-}
-
-impl WriteHandler<ProtocolError> for Session {
-    fn error(&mut self, err: ProtocolError, _: &mut Self::Context) -> Running {
-        warn!(peer = %self.peer, error = %err, "write failed; closing connection");
-        self.close_reason = "write failed";
-        Running::Stop
     }
 }
 

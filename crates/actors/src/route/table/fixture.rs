@@ -186,6 +186,7 @@ impl Broker {
             }),
             filter_server_list: Some(Vec::new()),
             connection: self.connection,
+            body_fingerprint: None,
         }
     }
 

@@ -32,7 +32,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use namesrv_protocol::body::{BrokerData, DataVersion, QueueData, TopicConfigSerializeWrapper};
+use namesrv_protocol::body::{
+    BodyFingerprint, BrokerData, DataVersion, QueueData, TopicConfigSerializeWrapper,
+};
 
 use super::*;
 
@@ -49,16 +51,16 @@ struct TopicWrite<'a> {
 }
 
 /// A registration in progress: what every step needs besides the table.
-struct Registering {
-    reg: BrokerRegistration,
-    key: BrokerAddrKey,
-    incoming_version: DataVersion,
+pub(super) struct Registering {
+    pub(super) reg: BrokerRegistration,
+    pub(super) key: BrokerAddrKey,
+    pub(super) incoming_version: DataVersion,
     /// Something an answer can see changed (moves the generation when done).
-    changed: bool,
+    pub(super) changed: bool,
     /// First registration of this address in this group.
-    register_first: bool,
+    pub(super) register_first: bool,
     /// The group's lowest broker id went down with this registration.
-    min_id_changed: bool,
+    pub(super) min_id_changed: bool,
 }
 
 /// Why a broker id was not taken; see [`RegisterOutcome`].
@@ -68,7 +70,7 @@ enum Refusal {
 }
 
 /// Who the registering broker is in its group, once it holds its id.
-struct Role {
+pub(super) struct Role {
     is_master: bool,
     /// The lowest 5.x slave of a group without master: it speaks for the group's topics.
     is_prime_slave: bool,
@@ -92,11 +94,26 @@ impl RouteTable {
             register_first: false,
             min_id_changed: false,
         };
+        let fingerprint = r.reg.body_fingerprint;
         let outcome = self.register(&mut r);
         if r.changed {
             self.touch();
         }
+        if let (RegisterOutcome::Registered { .. }, Some(fingerprint)) = (&outcome, fingerprint) {
+            self.note_applied(&r.key, fingerprint);
+        }
         outcome
+    }
+
+    /// Remembers the body a broker's registration applied, as of the current generation.
+    pub(super) fn note_applied(&mut self, key: &BrokerAddrKey, fingerprint: BodyFingerprint) {
+        let generation = self.generation;
+        if let Some(entry) = self.broker_live_table.get_mut(key) {
+            entry.applied = Some(AppliedBody {
+                fingerprint,
+                generation,
+            });
+        }
     }
 
     /// The steps, in Java's order. A conflict or refusal returns without undoing the steps
@@ -210,7 +227,7 @@ impl RouteTable {
         Ok(())
     }
 
-    fn role_in_group(&self, r: &Registering) -> Role {
+    pub(super) fn role_in_group(&self, r: &Registering) -> Role {
         let reg = &r.reg;
         let old_version_broker = reg.enable_acting_master.is_none();
         let is_master = reg.broker_id == MASTER_ID;
@@ -246,7 +263,7 @@ impl RouteTable {
     }
 
     /// Only after the topic writes, which compare against the previous version.
-    fn record_live_entry(&mut self, r: &Registering) {
+    pub(super) fn record_live_entry(&mut self, r: &Registering) {
         let reg = &r.reg;
         self.broker_live_table.insert(
             r.key.clone(),
@@ -260,6 +277,7 @@ impl RouteTable {
                         .unwrap_or(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS),
                 },
                 broker_name: reg.broker_name.clone(),
+                applied: None,
             },
         );
     }
@@ -280,7 +298,7 @@ impl RouteTable {
 
     /// A slave learns its live master's addresses; the group's other members may have to
     /// learn the new minimum broker id.
-    fn registered_reply(&self, r: &Registering, role: &Role) -> RegisterOutcome {
+    pub(super) fn registered_reply(&self, r: &Registering, role: &Role) -> RegisterOutcome {
         let reg = &r.reg;
         let group = &self.broker_addr_table[&reg.broker_name];
         let (master_addr, master_ha) = match group.broker_addrs.get(&MASTER_ID) {

@@ -178,6 +178,7 @@ impl RouteTable {
                         heartbeat_timeout_millis: b.heartbeat_timeout_millis,
                     },
                     broker_name: b.broker_name.clone(),
+                    applied: None,
                 },
             );
             out.brokers.push((key, b.heartbeat_timeout_millis));

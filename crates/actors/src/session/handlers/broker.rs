@@ -1,7 +1,10 @@
 //! What brokers send: REGISTER_BROKER, UNREGISTER_BROKER, QUERY_DATA_VERSION,
 //! BROKER_HEARTBEAT and GET_BROKER_MEMBER_GROUP.
 
-use namesrv_protocol::body::{check_body_crc32, DataVersion, JsonBody, RegisterBrokerBody};
+use namesrv_protocol::body::{
+    peek_data_version, BodyFingerprint, DataVersion, JsonBody, RegisterBrokerBody,
+    TopicConfigSerializeWrapper,
+};
 use namesrv_protocol::code::ResponseCode;
 use namesrv_protocol::error::BodyError;
 use namesrv_protocol::headers::{
@@ -15,36 +18,33 @@ use namesrv_protocol::RemotingCommand;
 use crate::messages::{BrokerAddrKey, BrokerRegistration, BrokerUnregistration};
 use crate::messages::{
     BrokerHeartbeat, GetBrokerMemberGroup, QueryDataVersion, RegisterBroker, RegisterBrokerReply,
-    UnregisterBroker,
+    RegisterUnchanged, UnregisterBroker,
 };
-use crate::session::context::{success, HandlerResult, RequestContext};
+use crate::session::context::{success, HandlerError, HandlerResult, RequestContext};
 
+/// Bodies at least this large are decoded on the blocking pool, not on the connection's
+/// thread, which also answers route queries; smaller ones decode faster than the hop.
+const DECODE_OFF_THREAD_FROM: usize = 64 * 1024;
+
+/// REGISTER_BROKER. A body the route owner already applied (same data version, same bytes,
+/// no route changed since) is not decoded at all; any other is decoded off this thread and
+/// registered in full. See `route/table/unchanged.rs`.
 pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = RegisterBrokerRequestHeader::from_ext(request.ext_fields.as_ref())?;
-    if let Err(e @ BodyError::CrcMismatch { .. }) =
-        check_body_crc32(&request.body, header.body_crc32)
+    let fingerprint = BodyFingerprint::of(&request.body);
+    if header.body_crc32 != 0
+        && i64::from(fingerprint.masked_crc32()) != i64::from(header.body_crc32)
     {
+        let e = BodyError::CrcMismatch {
+            expected: header.body_crc32 as u32,
+            actual: fingerprint.masked_crc32(),
+        };
         return Ok(
             RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
                 .with_remark(e.to_string()),
         );
     }
-    // Decoding a large body happens here, on the connection's thread, not in the route owner.
-    let (wrapper, filter_server_list) = match request.body() {
-        Some(body) => {
-            let decoded = RegisterBrokerBody::decode(body, header.compressed, request.version)
-                .map_err(|e| {
-                    BodyError::Json(format!("Failed to decode RegisterBrokerBody: {e}"))
-                })?;
-            let filters = (request.version >= V3_0_11).then_some(decoded.filter_server_list);
-            (decoded.topic_config_serialize_wrapper, filters)
-        }
-        None => (
-            Default::default(),
-            (request.version >= V3_0_11).then(Vec::new),
-        ),
-    };
-    let registration = BrokerRegistration {
+    let mut registration = BrokerRegistration {
         cluster_name: header.cluster_name,
         broker_addr: header.broker_addr,
         broker_name: header.broker_name,
@@ -53,10 +53,31 @@ pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> Handler
         zone_name: request.ext(ZONE_NAME).map(str::to_owned),
         heartbeat_timeout_millis: header.heartbeat_timeout_millis,
         enable_acting_master: header.enable_acting_master,
-        topic_config_wrapper: Some(wrapper),
-        filter_server_list,
+        topic_config_wrapper: None,
+        filter_server_list: None,
         connection: cx.connection,
+        body_fingerprint: Some(fingerprint),
     };
+    let unchanged_version = request
+        .body()
+        .and_then(|body| peek_data_version(body, header.compressed, request.version));
+    if let Some(data_version) = unchanged_version {
+        let reply = cx
+            .services
+            .route
+            .send(RegisterUnchanged {
+                registration: registration.clone(),
+                data_version,
+                session: Some(cx.session.clone()),
+            })
+            .await?;
+        if let Some(reply) = reply {
+            return Ok(register_answer(request, reply));
+        }
+    }
+    let (wrapper, filter_server_list) = decode_body(request, header.compressed).await?;
+    registration.topic_config_wrapper = Some(wrapper);
+    registration.filter_server_list = filter_server_list;
     let reply = cx
         .services
         .route
@@ -65,7 +86,35 @@ pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> Handler
             session: Some(cx.session.clone()),
         })
         .await?;
-    Ok(match reply {
+    Ok(register_answer(request, reply))
+}
+
+/// The topics and filter servers of a register body (none for an absent body).
+async fn decode_body(
+    request: &RemotingCommand,
+    compressed: bool,
+) -> Result<(TopicConfigSerializeWrapper, Option<Vec<String>>), HandlerError> {
+    let version = request.version;
+    let with_filters = version >= V3_0_11;
+    if request.body.is_empty() {
+        return Ok((Default::default(), with_filters.then(Vec::new)));
+    }
+    let decode = move |body: &[u8]| {
+        RegisterBrokerBody::decode(body, compressed, version)
+            .map_err(|e| BodyError::Json(format!("Failed to decode RegisterBrokerBody: {e}")))
+    };
+    let decoded = if request.body.len() >= DECODE_OFF_THREAD_FROM {
+        let body = request.body.clone();
+        tokio::task::spawn_blocking(move || decode(&body)).await??
+    } else {
+        decode(&request.body)?
+    };
+    let filters = with_filters.then_some(decoded.filter_server_list);
+    Ok((decoded.topic_config_serialize_wrapper, filters))
+}
+
+fn register_answer(request: &RemotingCommand, reply: RegisterBrokerReply) -> RemotingCommand {
+    match reply {
         RegisterBrokerReply::Registered {
             master_addr,
             ha_server_addr,
@@ -92,7 +141,7 @@ pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> Handler
                 .with_remark("register broker failed")
                 .with_ext_fields(RegisterBrokerResponseHeader::default().to_ext())
         }
-    })
+    }
 }
 
 pub async fn unregister(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {

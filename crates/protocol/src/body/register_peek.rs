@@ -1,0 +1,346 @@
+//! A cheap look at a REGISTER_BROKER body: its data version and its fingerprint, without
+//! decoding its topics.
+//!
+//! Brokers re-register every 30 s, almost always with the data version and the bytes they
+//! sent last time; decoding a 1,000-topic body only to find nothing changed was most of the
+//! cost of a registration storm. The route owner decides whether a body is one it already
+//! applied from these two values (see `register_unchanged` in the actors crate); only a body
+//! it has not seen is decoded in full.
+//!
+//! The peek never replaces the full decode's verdict: whatever it cannot read cheaply
+//! (a malformed body, a `dataVersion` spelt with escapes, no `dataVersion` at all) is
+//! `None`, and the caller decodes in full, which reports the same error as before.
+
+use std::io::Read;
+
+use super::json::JsonBody;
+use super::tables::DataVersion;
+use crate::version::V3_0_11;
+
+/// A data version's JSON is a few dozen bytes; a longer first chunk is not one.
+const MAX_DATA_VERSION_CHUNK: usize = 64 * 1024;
+
+/// What identifies a register body's bytes: its length and CRC-32 (IEEE).
+///
+/// Computed once per registration: its masked CRC is what the request header's `bodyCrc32`
+/// is checked against, and the whole value tells the route owner whether this is the body it
+/// applied last time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BodyFingerprint {
+    pub len: u64,
+    pub crc32: u32,
+}
+
+impl BodyFingerprint {
+    pub fn of(body: &[u8]) -> Self {
+        BodyFingerprint {
+            len: body.len() as u64,
+            crc32: crc32fast::hash(body),
+        }
+    }
+
+    /// The checksum Java sends in `bodyCrc32`: the CRC masked to 31 bits.
+    pub fn masked_crc32(&self) -> u32 {
+        self.crc32 & 0x7FFF_FFFF
+    }
+}
+
+/// The data version a full [`RegisterBrokerBody::decode`](super::RegisterBrokerBody::decode)
+/// of `body` would yield, read without decoding the topics; `None` when that cannot be told
+/// cheaply (then decode in full).
+///
+/// JSON bodies are scanned for the first `dataVersion` member of the wrapper (fastjson sorts
+/// keys, so for Java brokers it precedes `topicConfigTable`; other writers may put it after,
+/// and the scan then skips the table without parsing it). Compressed bodies (4.x and 5.x
+/// forms alike) carry it as the first chunk, so only that much is inflated.
+pub fn peek_data_version(
+    body: &[u8],
+    compressed: bool,
+    request_version: i32,
+) -> Option<DataVersion> {
+    if request_version < V3_0_11 {
+        return json_member_path(body, &[b"dataVersion"]);
+    }
+    if compressed || body.first() == Some(&0x78) {
+        return compressed_data_version(body);
+    }
+    json_member_path(body, &[b"topicConfigSerializeWrapper", b"dataVersion"])
+}
+
+fn compressed_data_version(body: &[u8]) -> Option<DataVersion> {
+    let mut inflater = flate2::read::ZlibDecoder::new(body);
+    let mut len = [0u8; 4];
+    inflater.read_exact(&mut len).ok()?;
+    let len = usize::try_from(i32::from_be_bytes(len)).ok()?;
+    if len > MAX_DATA_VERSION_CHUNK {
+        return None;
+    }
+    let mut chunk = vec![0u8; len];
+    inflater.read_exact(&mut chunk).ok()?;
+    DataVersion::from_json(&chunk).ok()
+}
+
+/// Follows `path` through nested objects and reads the data version found there.
+fn json_member_path(body: &[u8], path: &[&[u8]]) -> Option<DataVersion> {
+    let mut scan = Scanner { buf: body, at: 0 };
+    for key in path {
+        scan.find_member(key)?;
+    }
+    let start = scan.at;
+    scan.skip_value()?;
+    DataVersion::from_json(&body[start..scan.at]).ok()
+}
+
+/// A forward-only walk over JSON (with fastjson's bare keys) that skips what it is not
+/// looking for without building anything.
+struct Scanner<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.buf.get(self.at).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
+            self.at += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.skip_ws();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// Enters the object at the cursor and stops at the value of its first member named
+    /// `key`; `None` if there is none or the JSON is broken.
+    fn find_member(&mut self, key: &[u8]) -> Option<()> {
+        self.expect(b'{')?;
+        loop {
+            self.skip_ws();
+            if self.peek()? == b'}' {
+                return None;
+            }
+            let found = self.key()? == key;
+            self.expect(b':')?;
+            self.skip_ws();
+            if found {
+                return Some(());
+            }
+            self.skip_value()?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.at += 1,
+                _ => return None,
+            }
+        }
+    }
+
+    /// A member name: quoted (returned raw, escapes and all) or bare.
+    fn key(&mut self) -> Option<&[u8]> {
+        if self.peek()? == b'"' {
+            let start = self.at + 1;
+            self.skip_string()?;
+            return Some(&self.buf[start..self.at - 1]);
+        }
+        let start = self.at;
+        while !matches!(self.peek()?, b':' | b' ' | b'\t' | b'\r' | b'\n') {
+            self.at += 1;
+        }
+        Some(&self.buf[start..self.at])
+    }
+
+    /// Past the closing quote of the string at the cursor.
+    fn skip_string(&mut self) -> Option<()> {
+        self.at += 1;
+        loop {
+            match self.peek()? {
+                b'\\' => self.at += 2,
+                b'"' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// Past the value at the cursor: an object or array by bracket depth, a string, or a
+    /// scalar up to the next delimiter.
+    fn skip_value(&mut self) -> Option<()> {
+        self.skip_ws();
+        match self.peek()? {
+            b'"' => self.skip_string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.skip_string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.at += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.at += 1;
+                }
+            }
+            _ => {
+                let start = self.at;
+                while !matches!(self.peek(), None | Some(b',' | b'}' | b']'))
+                    && !self.peek().is_some_and(|b| b.is_ascii_whitespace())
+                {
+                    self.at += 1;
+                }
+                (self.at > start).then_some(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::body::{JsonDialect, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper};
+    use crate::error::BodyError;
+
+    const VERSION: DataVersion = DataVersion {
+        state_version: 2,
+        timestamp: 1_700_000_000_000,
+        counter: 7,
+    };
+
+    fn body(topics: usize) -> RegisterBrokerBody {
+        RegisterBrokerBody {
+            topic_config_serialize_wrapper: TopicConfigSerializeWrapper {
+                topic_config_table: (0..topics)
+                    .map(|i| {
+                        let name = format!("T{i}");
+                        let config = TopicConfig {
+                            topic_name: Some(name.clone()),
+                            attributes: [("+message.type".into(), "NORMAL".into())].into(),
+                            ..TopicConfig::default()
+                        };
+                        (name, config)
+                    })
+                    .collect(),
+                data_version: VERSION,
+                topic_queue_mapping_info_map: BTreeMap::new(),
+            },
+            filter_server_list: vec!["127.0.0.1:1".into()],
+        }
+    }
+
+    /// The peek and the full decode agree, or the peek declines.
+    fn agrees(bytes: &[u8], compressed: bool, version: i32) -> Option<DataVersion> {
+        let peeked = peek_data_version(bytes, compressed, version);
+        if let Some(peeked) = peeked {
+            let full = RegisterBrokerBody::decode(bytes, compressed, version).unwrap();
+            assert_eq!(peeked, full.topic_config_serialize_wrapper.data_version);
+        }
+        peeked
+    }
+
+    #[test]
+    fn reads_the_version_of_a_fastjson_body_with_data_version_first() {
+        let json = body(50).to_json(JsonDialect::Fastjson);
+        let text = std::str::from_utf8(&json).unwrap();
+        assert!(text.find("dataVersion") < text.find("topicConfigTable"));
+        assert_eq!(agrees(&json, false, 479), Some(VERSION));
+    }
+
+    #[test]
+    fn reads_the_version_when_it_follows_the_topic_table_and_the_filter_list() {
+        let json = r#"{ "topicConfigSerializeWrapper" : { "topicConfigTable" : {"A":{"topicName":"A","perm":6,"attributes":{"k":"}{\"]"}}, "B":{"topicName":"B"}},
+            "topicQueueMappingInfoMap":{"S":{"bname":"b","currIdMap":{0:0,1:1},"topic":"S","totalQueues":2}},
+            "dataVersion" : {"counter":7,"stateVersion":2,"timestamp":1700000000000} }, "filterServerList":["x"] }"#;
+        assert_eq!(agrees(json.as_bytes(), false, 479), Some(VERSION));
+        // A dataVersion nested deeper (inside a topic's attributes) is not the wrapper's.
+        let decoy = r#"{"topicConfigSerializeWrapper":{"topicConfigTable":{"dataVersion":{"topicName":"dataVersion"}},"dataVersion":{"counter":7,"stateVersion":2,"timestamp":1700000000000}}}"#;
+        assert_eq!(agrees(decoy.as_bytes(), false, 479), Some(VERSION));
+    }
+
+    #[test]
+    fn reads_the_bare_pre_3_0_11_wrapper() {
+        let bare = r#"{"topicConfigTable":{"T":{"topicName":"T"}},"dataVersion":{"counter":7,"stateVersion":2,"timestamp":1700000000000}}"#;
+        assert_eq!(agrees(bare.as_bytes(), false, 0), Some(VERSION));
+        // The same text from a 3.0.11+ broker has no wrapper member: nothing to peek.
+        assert_eq!(peek_data_version(bare.as_bytes(), false, 479), None);
+    }
+
+    #[test]
+    fn reads_the_first_chunk_of_4x_and_5x_compressed_bodies() {
+        let b = body(200);
+        for version in [409, 479] {
+            let zlib = b.encode_compressed(version);
+            assert_eq!(agrees(&zlib, true, version), Some(VERSION), "{version}");
+            // 5.x brokers label it uncompressed; the full decode sniffs zlib and so do we.
+            assert_eq!(agrees(&zlib, false, version), Some(VERSION), "{version}");
+        }
+    }
+
+    #[test]
+    fn declines_what_the_full_decode_must_judge() {
+        let json = body(3).to_json(JsonDialect::Fastjson);
+        let zlib = body(3).encode_compressed(479);
+        let broken: Vec<(&[u8], bool)> = vec![
+            (b"", false),
+            (b"not json", false),
+            (&json[..60], false),
+            (
+                br#"{"topicConfigSerializeWrapper":{"topicConfigTable":{}}}"#,
+                false,
+            ),
+            (
+                br#"{"topicConfigSerializeWrapper":{"dataVersion":"x"}}"#,
+                false,
+            ),
+            (
+                br#"{"topicConfigSerializeWrapper":{"data\u0056ersion":{"counter":7}}}"#,
+                false,
+            ),
+            (b"garbage", true),
+            (&zlib[..6], true),
+        ];
+        for (bytes, compressed) in broken {
+            assert_eq!(
+                peek_data_version(bytes, compressed, 479),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        // A body broken after its data version still peeks: harmless, since only bytes the
+        // route owner applied before are ever skipped, and these never were.
+        assert_eq!(
+            peek_data_version(&json[..json.len() / 2], false, 479),
+            Some(VERSION)
+        );
+        // Declining leaves the verdict to the full decode, with today's error.
+        let err = RegisterBrokerBody::decode(b"not json", false, 479).unwrap_err();
+        assert!(matches!(err, BodyError::Json(_)));
+    }
+
+    #[test]
+    fn a_fingerprint_is_the_length_and_the_crc_and_masks_like_body_crc32() {
+        let a = body(5).to_json(JsonDialect::Fastjson);
+        let mut b = a.clone();
+        b[a.len() - 3] ^= 1;
+        let (fa, fb) = (BodyFingerprint::of(&a), BodyFingerprint::of(&b));
+        assert_eq!(fa, BodyFingerprint::of(&a.clone()));
+        assert_ne!(fa, fb);
+        assert_eq!(fa.len, a.len() as u64);
+        assert_eq!(fa.masked_crc32(), crate::body::body_crc32(&a));
+    }
+}
