@@ -362,6 +362,92 @@ fn member_group_lists_the_group() {
     assert_eq!(empty.code, 0);
 }
 
+/// A broker with 100,000 topics (issue 14), as a real one sends it: its plain JSON body
+/// is over the default 16 MiB frame limit, so the broker must compress it (its
+/// `compressedRegister`, off by default), or the operator raises `frameMaxLength`.
+mod hundred_thousand_topics {
+    use namesrv_protocol::body::{body_crc32, RegisterBrokerBody, TopicList};
+    use namesrv_protocol::version::CURRENT_VERSION;
+    use namesrv_protocol::RemotingCommand;
+
+    use super::*;
+
+    /// 100,000 in the test; debug builds take a few seconds to write and read the body.
+    const TOPICS: usize = 100_000;
+    const DEFAULT_FRAME_MAX: usize = 16 * 1024 * 1024;
+
+    fn plain_registration() -> RemotingCommand {
+        let names: Vec<String> = (0..TOPICS).map(|i| format!("BigTopic{i}")).collect();
+        let topics: Vec<(&str, i32, i32)> = names.iter().map(|n| (n.as_str(), 8, 6)).collect();
+        broker_a().register(&topics, 1)
+    }
+
+    fn compressed(plain: RemotingCommand) -> RemotingCommand {
+        let body = RegisterBrokerBody::decode(&plain.body, false, CURRENT_VERSION).unwrap();
+        let zipped = body.encode_compressed(CURRENT_VERSION);
+        let crc = body_crc32(&zipped).to_string();
+        let reg = with_ext(plain.with_body(zipped), "compressed", Some("true"));
+        with_ext(reg, "bodyCrc32", Some(&crc))
+    }
+
+    /// A client that waits up to 2 minutes for an answer: a debug build on a busy machine
+    /// takes more than the usual 10 s to apply 100,000 topics.
+    fn patient_client(server: &InProcess) -> common::Client {
+        let c = server.client();
+        c.stream()
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .unwrap();
+        c
+    }
+
+    /// The route of one of its topics and the whole topic list are served.
+    fn assert_served(server: &InProcess) {
+        let mut c = patient_client(server);
+        let route = route_of(&mut c, "BigTopic99999").unwrap();
+        assert_eq!(route.queue_datas.len(), 1);
+        assert_eq!(route.queue_datas[0].read_queue_nums, 8);
+        assert_eq!(route.broker_datas[0].broker_name, "broker-a");
+        let list = c.call(request(206, &[]));
+        assert_eq!(list.code, 0, "{:?}", list.remark);
+        let list = TopicList::from_json(&list.body).unwrap().topic_list;
+        assert_eq!(list.len(), TOPICS);
+        assert!(list.iter().any(|t| t == "BigTopic0"));
+    }
+
+    #[test]
+    fn registers_compressed_within_the_default_frame_limit() {
+        let plain = plain_registration();
+        assert!(plain.body.len() > DEFAULT_FRAME_MAX, "{}", plain.body.len());
+        let reg = compressed(plain);
+        assert!(reg.body.len() < DEFAULT_FRAME_MAX / 4, "{}", reg.body.len());
+        let server = InProcess::start(&[]);
+        // Held open: a broker's routes go when its connection closes.
+        let mut broker = patient_client(&server);
+        let resp = broker.call(reg);
+        assert_eq!(resp.code, 0, "{:?}", resp.remark);
+        assert_served(&server);
+    }
+
+    #[test]
+    fn registers_in_plain_json_once_the_frame_limit_is_raised() {
+        let server = InProcess::start(&["frameMaxLength=33554432"]);
+        let mut broker = patient_client(&server);
+        let resp = broker.call(plain_registration());
+        assert_eq!(resp.code, 0, "{:?}", resp.remark);
+        assert_served(&server);
+    }
+
+    #[test]
+    fn is_cut_off_in_plain_json_at_the_default_frame_limit() {
+        let server = InProcess::start(&[]);
+        let mut c = server.client();
+        // The server closes as soon as it reads the length, so the write may fail midway.
+        let _ = c.try_send(plain_registration());
+        assert!(c.closed_within(Duration::from_secs(10)));
+        assert_eq!(route_of(&mut server.client(), "BigTopic0"), Err(17));
+    }
+}
+
 /// What a broker can see of a REGISTER_BROKER answer (everything but the opaque).
 fn seen(answer: &namesrv_protocol::RemotingCommand) -> impl PartialEq + std::fmt::Debug {
     (

@@ -34,6 +34,12 @@ pub struct Report {
     /// Latency distribution for CDF plots: (percentile, microseconds).
     pub cdf_us: Vec<(f64, u64)>,
     pub populate_registration_ms: Vec<f64>,
+    /// The server right after the last broker registered, before any query: the memory the
+    /// route table itself takes.
+    pub server_after_populate: Option<ProcSample>,
+    /// RSS per 1,000 (topic, broker) pairs registered, in kB, after registration and after
+    /// the run (the route answers served on top); `None` without a server pid or pairs.
+    pub rss_kb_per_1k_pairs: Option<(f64, f64)>,
     /// The server before the populate step (its footprint with no routes of ours).
     pub server_idle: Option<ProcSample>,
     pub server_before: Option<ProcSample>,
@@ -104,5 +110,21 @@ impl Report {
                 .map(|c| format!(", generator {c:.3} CPU-ms per 1k"))
                 .unwrap_or_default()
         );
+        if let (Some(populated), Some((registered, served))) =
+            (&self.server_after_populate, self.rss_kb_per_1k_pairs)
+        {
+            let regs = &self.populate_registration_ms;
+            eprintln!(
+                "{}: {} brokers x {} topics registered in {:.0} ms (first {:.1} ms); server RSS {} kB after registration; per 1,000 (topic, broker) pairs {:.1} kB registered, {:.1} kB after the run",
+                self.label,
+                self.brokers,
+                self.topics,
+                regs.iter().sum::<f64>(),
+                regs.first().copied().unwrap_or(0.0),
+                populated.rss_kb,
+                registered,
+                served
+            );
+        }
     }
 }

@@ -129,6 +129,10 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         let timeout = Duration::from_secs_f64(args.setup_timeout);
         Some(populate(&args.addr, &cluster, args.compressed, timeout).await?)
     };
+    let server_after_populate = populated
+        .as_ref()
+        .and(args.server_pid)
+        .and_then(proc_stats::sample);
     let templates = Arc::new(Templates::new(
         args.workload,
         args.header,
@@ -241,6 +245,8 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
             .as_ref()
             .map(|p| p.registration_millis.clone())
             .unwrap_or_default(),
+        server_after_populate,
+        rss_kb_per_1k_pairs: per_1k_pairs(&cluster, server_after_populate, server_after),
         server_idle,
         server_before,
         server_after,
@@ -262,6 +268,21 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     }
     drop(populated);
     Ok(())
+}
+
+/// RSS per 1,000 registered (topic, broker) pairs, after registration and after the run.
+fn per_1k_pairs(
+    cluster: &Cluster,
+    populated: Option<proc_stats::ProcSample>,
+    after: Option<proc_stats::ProcSample>,
+) -> Option<(f64, f64)> {
+    let pairs = (cluster.brokers * cluster.topics) as f64 / 1000.0;
+    match (populated, after) {
+        (Some(p), Some(a)) if pairs > 0.0 => {
+            Some((p.rss_kb as f64 / pairs, a.rss_kb as f64 / pairs))
+        }
+        _ => None,
+    }
 }
 
 /// CPU milliseconds a process spent between two samples, per 1,000 requests.

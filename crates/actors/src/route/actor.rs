@@ -449,7 +449,7 @@ impl Handler<GetTopicRoute> for RouteActor {
         let (body, encoded) = self
             .cache
             .route_or_encode(version, &msg.topic, msg.dialect, || {
-                with_order_conf(table, order, flags).map(|r| Bytes::from(r.to_json(msg.dialect)))
+                with_order_conf(table, order, flags).map(|r| kept_body(r.to_json(msg.dialect)))
             })
             .ok_or_else(not_found)?;
         if encoded {
@@ -461,6 +461,13 @@ impl Handler<GetTopicRoute> for RouteActor {
     }
 }
 
+/// An encoded answer to keep: without the writer's spare capacity (up to half of a grown
+/// buffer), which a kept `Bytes` would otherwise hold for as long as it lives.
+fn kept_body(mut json: Vec<u8>) -> Bytes {
+    json.shrink_to_fit();
+    Bytes::from(json)
+}
+
 impl Handler<GetClusterInfo> for RouteActor {
     type Result = MessageResult<GetClusterInfo>;
 
@@ -468,7 +475,7 @@ impl Handler<GetClusterInfo> for RouteActor {
         let version = self.version();
         let table = &self.table;
         MessageResult(self.cache.cluster_info_or_encode(version, || {
-            Bytes::from(table.cluster_info().to_json(JsonDialect::Fastjson))
+            kept_body(table.cluster_info().to_json(JsonDialect::Fastjson))
         }))
     }
 }

@@ -18,11 +18,20 @@
 //! demand; an answer fetched while a change was landing carries the older generation and is
 //! not kept. Unknown topics are never cached, so asking for random names cannot grow either.
 //!
+//! Memory is bounded twice over. Routes hold no topic name, so topics served by the same
+//! groups with the same queue data have byte-identical answers (every cluster-wide topic
+//! `mqadmin updateTopic -c` created alike): the actor keeps one body for all of them, shared
+//! by reference count. At 1,000 brokers × 1,000 topics that is one 215 KB body instead of
+//! 215 MB. And a cache keeps at most [`ANSWER_BUDGET_BYTES`] of distinct bodies and topic
+//! entries: past it, it starts over empty, and answers are re-encoded on demand. That is crude next to an LRU,
+//! but needs no bookkeeping on the hit path, and the budget is far above what a fleet's
+//! distinct routes take (a 2-group route is ~500 bytes).
+//!
 //! The publication also says whether routes may be served from a worker at all: while the
 //! server waits for brokers at start (`needWaitForService`) or drains, it reads as not
 //! serving, so every query goes to the actor (or the drain check), which decides the answer.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -47,15 +56,46 @@ impl TopicAnswers {
     }
 }
 
+/// Bytes one cache keeps at most: distinct route answers, plus each topic's entry (see the
+/// module docs).
+pub const ANSWER_BUDGET_BYTES: usize = 64 << 20;
+
+/// What a topic's entry costs besides its name and its answers: the map slot, about.
+const ENTRY_BYTES: usize = std::mem::size_of::<(String, TopicAnswers)>() + 8;
+
 /// Encoded answers of one route generation.
-#[derive(Default)]
 pub struct AnswerCache {
     generation: u64,
     routes: HashMap<String, TopicAnswers>,
     cluster_info: Option<Bytes>,
+    /// The distinct bodies `routes` holds, by where their bytes are (address, length).
+    held: HashSet<(usize, usize)>,
+    held_bytes: usize,
+    /// The same bodies by content, to share a fresh answer equal to a kept one.
+    by_content: HashSet<Bytes>,
+    budget: usize,
+}
+
+impl Default for AnswerCache {
+    fn default() -> Self {
+        Self::with_budget(ANSWER_BUDGET_BYTES)
+    }
 }
 
 impl AnswerCache {
+    /// A cache keeping at most `budget` bytes of distinct route answers.
+    pub fn with_budget(budget: usize) -> Self {
+        Self {
+            generation: 0,
+            routes: HashMap::new(),
+            cluster_info: None,
+            held: HashSet::new(),
+            held_bytes: 0,
+            by_content: HashSet::new(),
+            budget,
+        }
+    }
+
     /// The answers of `generation`: everything older is dropped first. `None` if the cache
     /// has already seen a newer generation (the caller's answer is stale).
     fn at(&mut self, generation: u64) -> Option<&mut Self> {
@@ -64,10 +104,60 @@ impl AnswerCache {
         }
         if generation > self.generation {
             self.generation = generation;
-            self.routes.clear();
+            self.clear_routes();
             self.cluster_info = None;
         }
         Some(self)
+    }
+
+    fn clear_routes(&mut self) {
+        self.routes.clear();
+        self.held.clear();
+        self.held_bytes = 0;
+        self.by_content.clear();
+    }
+
+    /// Counts `body`, kept for `topic`, against the budget, starting over if it does not
+    /// fit; false if it could not fit even in an empty cache.
+    fn admit(&mut self, topic: &str, body: &Bytes) -> bool {
+        let at = (body.as_ptr() as usize, body.len());
+        let cost = |this: &Self| {
+            let body_cost = if this.held.contains(&at) {
+                0
+            } else {
+                body.len()
+            };
+            let entry_cost = if this.routes.contains_key(topic) {
+                0
+            } else {
+                topic.len() + ENTRY_BYTES
+            };
+            body_cost + entry_cost
+        };
+        if body.len() + topic.len() + ENTRY_BYTES > self.budget {
+            return false;
+        }
+        let mut need = cost(self);
+        if self.held_bytes + need > self.budget {
+            self.clear_routes();
+            need = cost(self);
+        }
+        self.held.insert(at);
+        self.held_bytes += need;
+        true
+    }
+
+    /// A kept body equal to `body`, or `body` itself; true if it is `body`.
+    fn shared(&self, body: Bytes) -> (Bytes, bool) {
+        match self.by_content.get(&body) {
+            Some(kept) => (kept.clone(), false),
+            None => (body, true),
+        }
+    }
+
+    /// Bytes counted against the budget: distinct route answers and topic entries.
+    pub fn kept_bytes(&self) -> usize {
+        self.held_bytes
     }
 
     /// The kept answer for `topic`, if it is of `generation`.
@@ -78,14 +168,17 @@ impl AnswerCache {
             .and_then(|t| t.slot(dialect).clone())
     }
 
-    /// Keeps an answer read at `generation` (ignored if a newer generation was seen since).
+    /// Keeps an answer read at `generation` (ignored if a newer generation was seen since,
+    /// or if it is larger than the budget).
     pub fn keep_route(&mut self, generation: u64, topic: &str, dialect: JsonDialect, body: Bytes) {
         if let Some(this) = self.at(generation) {
-            *this
-                .routes
-                .entry(topic.to_owned())
-                .or_default()
-                .slot(dialect) = Some(body);
+            if this.admit(topic, &body) {
+                *this
+                    .routes
+                    .entry(topic.to_owned())
+                    .or_default()
+                    .slot(dialect) = Some(body);
+            }
         }
     }
 
@@ -101,8 +194,15 @@ impl AnswerCache {
         if let Some(hit) = self.route(generation, topic, dialect) {
             return Some((hit, false));
         }
-        let encoded = encode()?;
+        let (encoded, fresh) = self.shared(encode()?);
         self.keep_route(generation, topic, dialect, encoded.clone());
+        if fresh
+            && self
+                .held
+                .contains(&(encoded.as_ptr() as usize, encoded.len()))
+        {
+            self.by_content.insert(encoded.clone());
+        }
         Some((encoded, true))
     }
 
@@ -267,6 +367,121 @@ mod tests {
             encode_counting(&mut calls, b"s2"),
         );
         assert_eq!(calls, 3, "a new generation re-encodes");
+    }
+
+    fn entry(topic: &str) -> usize {
+        topic.len() + ENTRY_BYTES
+    }
+
+    fn encode_owned<'a>(calls: &'a mut u32, body: &'a [u8]) -> impl FnOnce() -> Option<Bytes> + 'a {
+        move || {
+            *calls += 1;
+            Some(Bytes::copy_from_slice(body))
+        }
+    }
+
+    #[test]
+    fn equal_answers_of_different_topics_are_kept_once() {
+        let mut cache = AnswerCache::default();
+        let mut calls = 0;
+        let route = b"{\"brokerDatas\":[]}";
+        let (a, _) = cache
+            .route_or_encode(
+                1,
+                "a",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, route),
+            )
+            .unwrap();
+        let (b, encoded) = cache
+            .route_or_encode(
+                1,
+                "b",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, route),
+            )
+            .unwrap();
+        assert!(encoded, "each topic is still encoded once");
+        assert_eq!(calls, 2);
+        assert_eq!(a.as_ptr(), b.as_ptr(), "one body for both");
+        assert_eq!(cache.kept_bytes(), route.len() + entry("a") + entry("b"));
+        let (c, _) = cache
+            .route_or_encode(
+                1,
+                "c",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, b"{}"),
+            )
+            .unwrap();
+        assert_ne!(a.as_ptr(), c.as_ptr());
+        assert_eq!(
+            cache.kept_bytes(),
+            route.len() + 2 + entry("a") + entry("b") + entry("c")
+        );
+        assert_eq!(
+            cache.route(1, "b", JsonDialect::Standard).unwrap().as_ptr(),
+            a.as_ptr()
+        );
+    }
+
+    #[test]
+    fn past_the_budget_the_cache_starts_over_and_answers_are_re_encoded() {
+        let budget = 2 * (4 + entry("a")) + 1;
+        let mut cache = AnswerCache::with_budget(budget);
+        let mut calls = 0;
+        for (topic, body) in [("a", b"aaaa"), ("b", b"bbbb")] {
+            cache.route_or_encode(
+                1,
+                topic,
+                JsonDialect::Standard,
+                encode_owned(&mut calls, body),
+            );
+        }
+        assert_eq!((calls, cache.kept_bytes(), cache.len()), (2, budget - 1, 2));
+        cache.route_or_encode(
+            1,
+            "c",
+            JsonDialect::Standard,
+            encode_owned(&mut calls, b"cccc"),
+        );
+        assert_eq!(
+            (cache.kept_bytes(), cache.len()),
+            (4 + entry("c"), 1),
+            "started over"
+        );
+        let (again, encoded) = cache
+            .route_or_encode(
+                1,
+                "a",
+                JsonDialect::Standard,
+                encode_owned(&mut calls, b"aaaa"),
+            )
+            .unwrap();
+        assert!(
+            encoded && &again[..] == b"aaaa",
+            "an evicted answer is re-encoded"
+        );
+        assert_eq!(calls, 4);
+        assert!(cache.kept_bytes() <= budget);
+    }
+
+    #[test]
+    fn an_answer_larger_than_the_budget_is_served_but_not_kept() {
+        let mut cache = AnswerCache::with_budget(4 + entry("big"));
+        let mut calls = 0;
+        for _ in 0..2 {
+            let (body, encoded) = cache
+                .route_or_encode(
+                    1,
+                    "big",
+                    JsonDialect::Standard,
+                    encode_owned(&mut calls, b"12345"),
+                )
+                .unwrap();
+            assert!(encoded && &body[..] == b"12345");
+        }
+        assert_eq!((calls, cache.kept_bytes()), (2, 0));
+        assert!(cache.is_empty());
     }
 
     #[test]

@@ -31,6 +31,7 @@ use namesrv_protocol::body::{
 };
 
 mod query;
+mod queues;
 mod register;
 mod snapshot;
 mod topic;
@@ -41,6 +42,7 @@ mod unregister;
 mod fixture;
 
 pub use query::filter_route_by_zone;
+use queues::{QueuePool, TopicQueues};
 pub use snapshot::{
     Restored, RouteSnapshot, SnapshotBroker, SnapshotGroup, SnapshotTopic, SNAPSHOT_FORMAT,
 };
@@ -182,7 +184,9 @@ struct AppliedBody {
 pub struct RouteTable {
     config: RouteConfig,
     /// topic → broker name → queue data. A topic exists iff it has at least one entry.
-    topic_queue_table: HashMap<String, HashMap<String, QueueData>>,
+    /// Equal queue data are one shared value from `queue_pool` (see `queues`).
+    topic_queue_table: HashMap<String, TopicQueues>,
+    queue_pool: QueuePool,
     /// broker name → the replica group.
     broker_addr_table: HashMap<String, BrokerData>,
     /// cluster → broker names.
@@ -244,6 +248,19 @@ impl RouteTable {
 
     pub fn live_info(&self, key: &BrokerAddrKey) -> Option<&BrokerLiveInfo> {
         self.broker_live_table.get(key).map(|e| &e.info)
+    }
+
+    /// Stores `queue` as `topic`'s queue data on its broker name, replacing any there.
+    fn put_queue_data(&mut self, topic: &str, queue: QueueData) {
+        let shared = self.queue_pool.share(queue);
+        match self.topic_queue_table.get_mut(topic) {
+            Some(queues) => queues.insert(shared),
+            None => self
+                .topic_queue_table
+                .entry(topic.to_owned())
+                .or_default()
+                .insert(shared),
+        };
     }
 
     /// Removes the live and filter-server entries of a broker process. True if the filter

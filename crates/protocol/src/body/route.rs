@@ -8,7 +8,7 @@ use super::json::{read_lenient, JsonBody, JsonWriter};
 use crate::error::BodyError;
 
 /// One broker group's queues for a topic.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct QueueData {
     pub broker_name: String,

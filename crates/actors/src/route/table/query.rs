@@ -18,7 +18,7 @@ impl RouteTable {
     pub fn topic_route(&self, topic: &str) -> Option<TopicRouteData> {
         let queues = self.topic_queue_table.get(topic)?;
         let mut broker_datas: Vec<BrokerData> = queues
-            .keys()
+            .broker_names()
             .filter_map(|name| self.broker_addr_table.get(name))
             .cloned()
             .collect();
@@ -27,7 +27,7 @@ impl RouteTable {
         }
         broker_datas.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
         // Queue data of unregistered groups (left by REGISTER_TOPIC) are served too.
-        let mut queue_datas: Vec<QueueData> = queues.values().cloned().collect();
+        let mut queue_datas: Vec<QueueData> = queues.iter().cloned().collect();
         queue_datas.sort_by(|a, b| a.broker_name.cmp(&b.broker_name));
 
         let mut filter_server_table = BTreeMap::new();
@@ -117,7 +117,7 @@ impl RouteTable {
         topic_list(
             self.topic_queue_table
                 .iter()
-                .filter(|(_, queues)| queues.keys().any(|name| names.contains(name)))
+                .filter(|(_, queues)| queues.broker_names().any(|name| names.contains(name)))
                 .map(|(topic, _)| topic.clone()),
         )
     }
@@ -162,8 +162,8 @@ impl RouteTable {
                 .filter(|(_, queues)| {
                     queues
                         .iter()
-                        .min_by(|a, b| a.0.cmp(b.0))
-                        .is_some_and(|(_, q)| test(q.topic_sys_flag))
+                        .min_by(|a, b| a.broker_name.cmp(&b.broker_name))
+                        .is_some_and(|q| test(q.topic_sys_flag))
                 })
                 .map(|(topic, _)| topic.clone()),
         )
@@ -285,10 +285,7 @@ mod tests {
     #[test]
     fn a_topic_whose_groups_are_all_gone_has_no_route() {
         let mut table = RouteTable::new();
-        table.topic_queue_table.insert(
-            "orphan".to_owned(),
-            HashMap::from([("ghost".to_owned(), queue("ghost", 6))]),
-        );
+        table.put_queue_data("orphan", queue("ghost", 6));
         assert!(table.topic_route("orphan").is_none());
     }
 

@@ -30,7 +30,7 @@
 //!   they change with a version of their own and, in split registration, travel only in the
 //!   last chunk, which Java would ignore.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use namesrv_protocol::body::{
     BodyFingerprint, BrokerData, DataVersion, QueueData, TopicConfigSerializeWrapper,
@@ -367,37 +367,29 @@ impl RouteTable {
             } else {
                 config.perm
             };
-            let fresh = || QueueData {
-                broker_name: broker_name.to_owned(),
-                read_queue_nums: config.read_queue_nums,
-                write_queue_nums: config.write_queue_nums,
-                perm,
-                topic_sys_flag: config.topic_sys_flag,
+            let queues = match self.topic_queue_table.get_mut(topic) {
+                Some(queues) => queues,
+                None => self.topic_queue_table.entry(topic.to_owned()).or_default(),
             };
-            match self.topic_queue_table.get_mut(topic) {
-                None => {
-                    self.topic_queue_table.insert(
-                        topic.to_owned(),
-                        HashMap::from([(broker_name.to_owned(), fresh())]),
-                    );
-                    changed = true;
+            let write = match queues.get(broker_name) {
+                None => true,
+                Some(existing) => {
+                    let same = existing.read_queue_nums == config.read_queue_nums
+                        && existing.write_queue_nums == config.write_queue_nums
+                        && existing.perm == perm
+                        && existing.topic_sys_flag == config.topic_sys_flag;
+                    !same && !add_only
                 }
-                Some(queues) => match queues.get_mut(broker_name) {
-                    None => {
-                        queues.insert(broker_name.to_owned(), fresh());
-                        changed = true;
-                    }
-                    Some(existing) => {
-                        let same = existing.read_queue_nums == config.read_queue_nums
-                            && existing.write_queue_nums == config.write_queue_nums
-                            && existing.perm == perm
-                            && existing.topic_sys_flag == config.topic_sys_flag;
-                        if !same && !add_only {
-                            *existing = fresh();
-                            changed = true;
-                        }
-                    }
-                },
+            };
+            if write {
+                queues.insert(self.queue_pool.share(QueueData {
+                    broker_name: broker_name.to_owned(),
+                    read_queue_nums: config.read_queue_nums,
+                    write_queue_nums: config.write_queue_nums,
+                    perm,
+                    topic_sys_flag: config.topic_sys_flag,
+                }));
+                changed = true;
             }
         }
 

@@ -65,9 +65,9 @@ impl RouteTable {
     pub fn snapshot(&self) -> RouteSnapshot {
         let mut topics_by_group: HashMap<&str, Vec<SnapshotTopic>> = HashMap::new();
         for (topic, queues) in &self.topic_queue_table {
-            for (broker_name, q) in queues {
+            for q in queues.iter() {
                 topics_by_group
-                    .entry(broker_name.as_str())
+                    .entry(q.broker_name.as_str())
                     .or_default()
                     .push(SnapshotTopic {
                         topic: topic.clone(),
@@ -193,19 +193,16 @@ impl RouteTable {
                 continue;
             }
             for t in &group.topics {
-                self.topic_queue_table
-                    .entry(t.topic.clone())
-                    .or_default()
-                    .insert(
-                        group.broker_name.clone(),
-                        QueueData {
-                            broker_name: group.broker_name.clone(),
-                            read_queue_nums: t.read_queue_nums,
-                            write_queue_nums: t.write_queue_nums,
-                            perm: t.perm,
-                            topic_sys_flag: t.topic_sys_flag,
-                        },
-                    );
+                self.put_queue_data(
+                    &t.topic,
+                    QueueData {
+                        broker_name: group.broker_name.clone(),
+                        read_queue_nums: t.read_queue_nums,
+                        write_queue_nums: t.write_queue_nums,
+                        perm: t.perm,
+                        topic_sys_flag: t.topic_sys_flag,
+                    },
+                );
             }
         }
         self.touch();

@@ -7,8 +7,6 @@
 //! registration, which writes its own view of the topic; Java keeps it until the broker's
 //! DataVersion changes.
 
-use std::collections::HashMap;
-
 use super::*;
 
 impl RouteTable {
@@ -28,15 +26,24 @@ impl RouteTable {
         let mut count = 0;
         let mut changed = false;
         for queues in self.topic_queue_table.values_mut() {
-            if let Some(queue) = queues.get_mut(broker_name) {
+            if let Some(queue) = queues.get(broker_name) {
                 count += 1;
                 let perm = change(queue.perm);
-                changed |= perm != queue.perm;
-                queue.perm = perm;
+                if perm != queue.perm {
+                    let changed_queue = QueueData {
+                        perm,
+                        ..queue.clone()
+                    };
+                    queues.insert(self.queue_pool.share(changed_queue));
+                    changed = true;
+                }
             }
         }
         if count > 0 {
             self.operator_perm_brokers.insert(broker_name.to_owned());
+        }
+        if changed {
+            self.queue_pool.sweep();
         }
         if changed {
             self.touch();
@@ -58,7 +65,7 @@ impl RouteTable {
                     return;
                 };
                 let before = queues.len();
-                queues.retain(|name, _| !names.contains(name));
+                queues.retain(|q| !names.contains(&q.broker_name));
                 let changed = queues.len() != before;
                 if queues.is_empty() {
                     self.topic_queue_table.remove(topic);
@@ -87,7 +94,7 @@ impl RouteTable {
                         break;
                     }
                     if queues.get(&queue.broker_name) != Some(&queue) {
-                        queues.insert(queue.broker_name.clone(), queue);
+                        queues.insert(self.queue_pool.share(queue));
                         changed = true;
                     }
                 }
@@ -96,11 +103,9 @@ impl RouteTable {
                 if !queue_datas.iter().all(known) {
                     return;
                 }
-                let queues: HashMap<String, QueueData> = queue_datas
-                    .into_iter()
-                    .map(|q| (q.broker_name.clone(), q))
-                    .collect();
-                self.topic_queue_table.insert(topic.to_owned(), queues);
+                for queue in queue_datas {
+                    self.put_queue_data(topic, queue);
+                }
                 changed = true;
             }
         }
@@ -117,15 +122,15 @@ mod tests {
 
     fn table_with_queue(broker_name: &str, perm: i32) -> RouteTable {
         let mut table = RouteTable::new();
-        table.topic_queue_table.insert(
-            "topic-a".to_owned(),
-            HashMap::from([(broker_name.to_owned(), queue(broker_name, perm))]),
-        );
+        table.put_queue_data("topic-a", queue(broker_name, perm));
         table
     }
 
     fn stored_perm(table: &RouteTable, broker_name: &str) -> i32 {
-        table.topic_queue_table["topic-a"][broker_name].perm
+        table.topic_queue_table["topic-a"]
+            .get(broker_name)
+            .unwrap()
+            .perm
     }
 
     #[test]

@@ -76,20 +76,27 @@ impl RouteTable {
             })
             .collect();
         if !removed.is_empty() || !read_only.is_empty() {
+            let pool = &mut self.queue_pool;
             self.topic_queue_table.retain(|_, queues| {
                 if !removed.is_empty() {
                     let before = queues.len();
-                    queues.retain(|name, _| !removed.contains(name.as_str()));
+                    queues.retain(|q| !removed.contains(q.broker_name.as_str()));
                     changed |= queues.len() != before;
                 }
-                for (name, queue) in queues.iter_mut() {
-                    if perm::is_writable(queue.perm) && read_only.contains(name.as_str()) {
-                        queue.perm &= !perm::WRITE;
+                for name in &read_only {
+                    if let Some(queue) = queues.get(name).filter(|q| perm::is_writable(q.perm)) {
+                        let read_only_queue = QueueData {
+                            perm: queue.perm & !perm::WRITE,
+                            ..queue.clone()
+                        };
+                        queues.insert(pool.share(read_only_queue));
                         changed = true;
                     }
                 }
                 !queues.is_empty()
             });
+            // Already a pass over every topic: sweeping the pool too costs little.
+            self.queue_pool.sweep();
         }
 
         let notifications = if self.config.notify_min_broker_id_changed {
