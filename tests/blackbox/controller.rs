@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -253,6 +253,23 @@ fn elect(leader: &str, broker_id: i64) -> RemotingCommand {
     )
 }
 
+/// The master (broker 1, epoch 1) adds broker 2 to the sync-state set.
+fn grow_sync_state_set(leader: &str) -> RemotingCommand {
+    call(
+        leader,
+        request(
+            ALTER_SYNC_STATE_SET,
+            &[
+                ("brokerName", GROUP),
+                ("masterBrokerId", "1"),
+                ("masterEpoch", "1"),
+                ("invokeTime", "1"),
+            ],
+        )
+        .with_body(r#"{"syncStateSet":[1,2],"syncStateSetEpoch":1}"#.as_bytes().to_vec()),
+    )
+}
+
 fn replica_info(addr: &str) -> RemotingCommand {
     call(addr, request(GET_REPLICA_INFO, &[("brokerName", GROUP)]))
 }
@@ -299,19 +316,7 @@ fn a_group_of_three_elects_a_leader_and_answers_a_brokers_sequence_as_java() {
     // A second broker joins; the set grows through the master's ALTER_SYNC_STATE_SET.
     let second = register(&leader_addr);
     assert_eq!(second.id, 2);
-    let altered = call(
-        &leader_addr,
-        request(
-            ALTER_SYNC_STATE_SET,
-            &[
-                ("brokerName", GROUP),
-                ("masterBrokerId", "1"),
-                ("masterEpoch", "1"),
-                ("invokeTime", "1"),
-            ],
-        )
-        .with_body(r#"{"syncStateSet":[1,2],"syncStateSetEpoch":1}"#.as_bytes().to_vec()),
-    );
+    let altered = grow_sync_state_set(&leader_addr);
     assert_eq!(altered.code, 0, "{:?}", altered.remark);
     // The replicated state is the same on every node once applied.
     assert!(eventually(Duration::from_secs(5), || {
@@ -345,19 +350,7 @@ fn a_master_whose_connection_closes_is_replaced_and_the_group_is_told() {
     let mut master = register(&leader_addr);
     let mut slave = register(&leader_addr);
     assert_eq!(elect(&leader_addr, master.id).code, 0);
-    let altered = call(
-        &leader_addr,
-        request(
-            ALTER_SYNC_STATE_SET,
-            &[
-                ("brokerName", GROUP),
-                ("masterBrokerId", "1"),
-                ("masterEpoch", "1"),
-                ("invokeTime", "1"),
-            ],
-        )
-        .with_body(r#"{"syncStateSet":[1,2],"syncStateSetEpoch":1}"#.as_bytes().to_vec()),
-    );
+    let altered = grow_sync_state_set(&leader_addr);
     assert_eq!(altered.code, 0, "{:?}", altered.remark);
     slave.heartbeat(&leader_addr, 1, 100);
     master.heartbeat(&leader_addr, 1, 100);
@@ -502,37 +495,6 @@ fn bad_controller_requests_get_an_error_answer_or_a_closed_connection() {
     assert_eq!(call(&leader_addr, request(GET_METADATA, &[])).code, 0);
 }
 
-/// `GET path` on a node's HTTP endpoint: (status code, body).
-fn http_get(server: &Server, path: &str) -> (u16, String) {
-    let web = server
-        .startup_log
-        .iter()
-        .find_map(|l| l.split("at http://").nth(1))
-        .expect("the HTTP endpoint's address is logged")
-        .trim()
-        .to_owned();
-    let mut http = std::net::TcpStream::connect(&web).expect("HTTP endpoint");
-    write!(
-        http,
-        "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    )
-    .expect("sent");
-    let mut text = String::new();
-    http.read_to_string(&mut text).expect("read");
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (
-        status,
-        text.split("\r\n\r\n")
-            .nth(1)
-            .unwrap_or_default()
-            .to_string(),
-    )
-}
-
 #[test]
 fn metrics_show_role_elections_epochs_and_heartbeats_and_readiness_needs_a_leader() {
     let mut group = Group::start();
@@ -564,7 +526,7 @@ fn metrics_show_role_elections_epochs_and_heartbeats_and_readiness_needs_a_leade
     );
     for i in 0..3 {
         assert_eq!(
-            http_get(node(i), "/readyz").0,
+            node(i).http_get("/readyz").0,
             200,
             "node {i} is ready while the group has a leader"
         );
@@ -576,7 +538,10 @@ fn metrics_show_role_elections_epochs_and_heartbeats_and_readiness_needs_a_leade
         group.kill(i);
     }
     assert!(eventually(Duration::from_secs(10), || {
-        let (status, body) = http_get(group.nodes[survivor].as_ref().expect("running"), "/readyz");
+        let (status, body) = group.nodes[survivor]
+            .as_ref()
+            .expect("running")
+            .http_get("/readyz");
         status == 503 && body.contains("no leader")
     }));
 }

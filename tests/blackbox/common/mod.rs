@@ -130,6 +130,12 @@ impl Server {
 
     /// The text of `GET /metrics` (the server must run with `httpPort=0` or a port).
     pub fn metrics_text(&self) -> String {
+        self.http_get("/metrics").1
+    }
+
+    /// `GET path` on the HTTP endpoint (the server must run with `httpPort` set): the status
+    /// code and the body.
+    pub fn http_get(&self, path: &str) -> (u16, String) {
         let web = self
             .startup_log
             .iter()
@@ -140,12 +146,18 @@ impl Server {
         let mut http = std::net::TcpStream::connect(&web).expect("HTTP endpoint");
         write!(
             http,
-            "GET /metrics HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
         )
         .expect("request sent");
         let mut text = String::new();
         http.read_to_string(&mut text).expect("response read");
-        text
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+        (status, body)
     }
 
     pub fn client(&self) -> Client {

@@ -220,7 +220,9 @@ impl Decider {
             if let Some(inactive) = &inactive {
                 groups.retain(|(_, broker_name)| {
                     let master = state.master(broker_name).map(|(id, _)| id);
-                    inactive.iter().any(|k| &k.broker_name == broker_name && Some(k.broker_id) == master)
+                    inactive
+                        .iter()
+                        .any(|k| &k.broker_name == broker_name && Some(k.broker_id) == master)
                 });
             }
             groups
@@ -280,7 +282,10 @@ impl Handler<ReplicasInactive> for ReplicasOwner {
         if self.is_leader() {
             ctx.spawn(
                 self.decider()
-                    .elect_where_master_is_gone(Some(msg.0), self.config.elect_master_max_retry_count)
+                    .elect_where_master_is_gone(
+                        Some(msg.0),
+                        self.config.elect_master_max_retry_count,
+                    )
                     .into_actor(self),
             );
         }
