@@ -258,6 +258,11 @@ mod tests {
         }
     }
 
+    async fn indexes(store: &mut LogStore) -> Vec<u64> {
+        let entries = store.try_get_log_entries(0..).await.unwrap();
+        entries.iter().map(|e| e.log_id.index).collect()
+    }
+
     #[tokio::test]
     async fn entries_vote_and_purge_point_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
@@ -276,13 +281,7 @@ mod tests {
         let state = again.get_log_state().await.unwrap();
         assert_eq!(state.last_purged_log_id.map(|l| l.index), Some(2));
         assert_eq!(state.last_log_id.map(|l| l.index), Some(5));
-        let indexes: Vec<u64> = again
-            .try_get_log_entries(0..)
-            .await
-            .unwrap()
-            .iter()
-            .map(|e| e.log_id.index)
-            .collect();
+        let indexes = indexes(&mut again).await;
         assert_eq!(indexes, vec![3, 4, 5]);
     }
 
@@ -305,13 +304,7 @@ mod tests {
         drop(file);
 
         let mut again = LogStore::open(dir.path()).unwrap();
-        let indexes: Vec<u64> = again
-            .try_get_log_entries(0..)
-            .await
-            .unwrap()
-            .iter()
-            .map(|e| e.log_id.index)
-            .collect();
+        let indexes = indexes(&mut again).await;
         assert_eq!(indexes, vec![1, 2]);
         append(&mut again, vec![entry(2, 3)]).await;
         drop(again);
