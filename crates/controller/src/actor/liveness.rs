@@ -11,7 +11,7 @@
 //! the next heartbeats, and a replica it has not heard from is not a candidate, never a reason
 //! to elect.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,8 @@ pub struct LivenessOwner {
     table: BrokerLiveTable,
     /// When each replica was last heard from, for the heartbeat-age metric.
     heard: HashMap<ReplicaKey, Instant>,
+    /// Every replica ever heard from (a few per broker group).
+    ever_heard: HashSet<ReplicaKey>,
     replicas: Option<Addr<ReplicasOwner>>,
     metrics: Arc<ControllerMetrics>,
 }
@@ -37,6 +39,7 @@ impl LivenessOwner {
         Self {
             table: BrokerLiveTable::default(),
             heard: HashMap::new(),
+            ever_heard: HashSet::new(),
             replicas: None,
             metrics,
         }
@@ -97,6 +100,7 @@ impl Handler<Heartbeat> for LivenessOwner {
                     broker_name: msg.header.broker_name,
                     broker_id,
                 };
+                self.ever_heard.insert(key.clone());
                 self.heard.insert(key, now);
             }
         }
@@ -116,6 +120,9 @@ impl Handler<GetLiveness> for LivenessOwner {
     type Result = MessageResult<GetLiveness>;
 
     fn handle(&mut self, _: GetLiveness, _: &mut Self::Context) -> Self::Result {
-        MessageResult(self.table.snapshot(Instant::now()))
+        MessageResult(LivenessView {
+            alive: self.table.snapshot(Instant::now()),
+            ever_heard: self.ever_heard.clone(),
+        })
     }
 }

@@ -122,8 +122,16 @@ pub struct ConnectionClosed(pub ConnectionId);
 
 /// The liveness owner's view, for a decision.
 #[derive(Message)]
-#[rtype(result = "LivenessSnapshot")]
+#[rtype(result = "LivenessView")]
 pub struct GetLiveness;
+
+/// Who is alive now, and every replica this node has ever heard from (a new leader has heard
+/// from nobody; see the grace in `replicas.rs`).
+#[derive(Debug, Clone, Default)]
+pub struct LivenessView {
+    pub alive: LivenessSnapshot,
+    pub ever_heard: std::collections::HashSet<ReplicaKey>,
+}
 
 /// Replicas that stopped being alive (connection closed or heartbeat timed out).
 #[derive(Message)]

@@ -15,7 +15,7 @@
 //! (NOTIFY_BROKER_ROLE_CHANGED) when `notifyBrokerRoleChanged` is on.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use namesrv_protocol::body::write_properties;
@@ -41,6 +41,8 @@ pub struct ReplicasOwner {
     turn: Arc<Mutex<()>>,
     /// Whether this node was already leader at the previous inactive-master scan.
     leading_since_scan: bool,
+    /// When this node's current leadership was first noticed (by the 100 ms tick).
+    leader_since: Arc<std::sync::Mutex<Option<Instant>>>,
     metrics: Arc<ControllerMetrics>,
 }
 
@@ -57,6 +59,7 @@ impl ReplicasOwner {
             config,
             turn: Arc::default(),
             leading_since_scan: false,
+            leader_since: Arc::default(),
             metrics,
         }
     }
@@ -73,6 +76,8 @@ impl ReplicasOwner {
             node: self.node.clone(),
             liveness: self.liveness.clone(),
             turn: self.turn.clone(),
+            leader_since: self.leader_since.clone(),
+            grace: Duration::from_millis(self.config.scan_inactive_master_interval_ms),
             policy: ElectPolicy {
                 enable_elect_unclean_master: self.config.enable_elect_unclean_master,
             },
@@ -87,6 +92,15 @@ impl Actor for ReplicasOwner {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let interval = Duration::from_millis(self.config.scan_inactive_master_interval_ms.max(100));
+        ctx.run_interval(Duration::from_millis(100), |act, _| {
+            let leading = act.is_leader();
+            let mut since = act.leader_since.lock().unwrap_or_else(|p| p.into_inner());
+            match (leading, *since) {
+                (true, None) => *since = Some(Instant::now()),
+                (false, Some(_)) => *since = None,
+                _ => {}
+            }
+        });
         ctx.run_interval(Duration::from_secs(1), |act, _| {
             let state = act.node.replicas.read().unwrap_or_else(|p| p.into_inner());
             act.metrics.observe_groups(&state);
@@ -116,6 +130,8 @@ struct Decider {
     node: ControllerNode,
     liveness: Addr<LivenessOwner>,
     turn: Arc<Mutex<()>>,
+    leader_since: Arc<std::sync::Mutex<Option<Instant>>>,
+    grace: Duration,
     policy: ElectPolicy,
     notify: bool,
     metrics: Arc<ControllerMetrics>,
@@ -123,9 +139,42 @@ struct Decider {
 
 impl Decider {
     /// Confirms leadership (and that every committed entry is applied), then reads liveness.
-    async fn prepare(&self) -> Option<LivenessSnapshot> {
+    async fn prepare(&self) -> Option<LivenessView> {
         self.node.raft.ensure_linearizable().await.ok()?;
         self.liveness.send(GetLiveness).await.ok()
+    }
+
+    /// A new leader has heard from no broker yet, since liveness is not replicated. For one
+    /// `scanInactiveMasterInterval` into a leadership, a group's master this node never heard
+    /// from is not deposed: brokers re-register with a new leader and, told of no living master,
+    /// ask to be elected; deposing a master that is alive but has not heartbeated here yet
+    /// flapped roles and lost an acknowledged message in the seeded fault test. A master that
+    /// really died is replaced once the grace ends.
+    fn refuse_in_grace(&self, broker_name: &str, view: &LivenessView) -> Option<Reply> {
+        let in_grace = match *self.leader_since.lock().unwrap_or_else(|p| p.into_inner()) {
+            None => true,
+            Some(since) => since.elapsed() < self.grace,
+        };
+        if !in_grace {
+            return None;
+        }
+        let state = self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
+        let (master, _) = state.master(broker_name)?;
+        let cluster_name = state
+            .sync_state_info(broker_name)?
+            .cluster_name()
+            .to_owned();
+        let key = ReplicaKey {
+            cluster_name,
+            broker_name: broker_name.to_owned(),
+            broker_id: master,
+        };
+        (!view.ever_heard.contains(&key)).then(|| {
+            Reply::code(
+                ResponseCode::CONTROLLER_ELECT_MASTER_FAILED,
+                format!("new controller leader: master {master} of {broker_name} has not heartbeated to it yet"),
+            )
+        })
     }
 
     /// Commits a decision's events; the reply stands only if they are committed.
@@ -144,9 +193,10 @@ impl Decider {
 
     async fn decide(&self, request: ControllerRequest) -> Reply {
         let _turn = self.turn.lock().await;
-        let Some(live) = self.prepare().await else {
+        let Some(view) = self.prepare().await else {
             return Reply::not_leader();
         };
+        let live = &view.alive;
         // Decisions read the state under a short read lock, released before committing.
         macro_rules! decide {
             ($method:ident($($arg:expr),*)) => {{
@@ -159,10 +209,15 @@ impl Decider {
         }
         match request {
             ControllerRequest::AlterSyncStateSet(header, set) => {
-                decide!(alter_sync_state_set(&header, &set, &live))
+                decide!(alter_sync_state_set(&header, &set, live))
             }
             ControllerRequest::ElectMaster(header) => {
-                let reply = decide!(elect_master(&header, &self.policy, &live));
+                if !header.designate_elect {
+                    if let Some(refused) = self.refuse_in_grace(&header.broker_name, &view) {
+                        return refused;
+                    }
+                }
+                let reply = decide!(elect_master(&header, &self.policy, live));
                 self.metrics.elections(
                     if header.designate_elect {
                         "designated"
@@ -171,16 +226,16 @@ impl Decider {
                     },
                     &reply,
                 );
-                self.after_election(&header.broker_name, &reply, &live);
+                self.after_election(&header.broker_name, &reply, live);
                 reply
             }
-            ControllerRequest::RegisterBroker(header) => decide!(register_broker(&header, &live)),
+            ControllerRequest::RegisterBroker(header) => decide!(register_broker(&header, live)),
             ControllerRequest::GetReplicaInfo(header) => decide!(get_replica_info(&header)),
             ControllerRequest::GetSyncStateData(names) => {
-                decide!(get_sync_state_data(&names, &live))
+                decide!(get_sync_state_data(&names, live))
             }
             ControllerRequest::CleanBrokerData(header) => {
-                decide!(clean_broker_data(&header, &live))
+                decide!(clean_broker_data(&header, live))
             }
             ControllerRequest::GetNextBrokerId(header) => decide!(get_next_broker_id(&header)),
             ControllerRequest::ApplyBrokerId(header) => decide!(apply_broker_id(&header)),
@@ -212,11 +267,11 @@ impl Decider {
     async fn elect_where_master_is_gone(self, inactive: Option<Vec<ReplicaKey>>, max_retries: u32) {
         let groups = {
             let _turn = self.turn.lock().await;
-            let Some(live) = self.prepare().await else {
+            let Some(view) = self.prepare().await else {
                 return;
             };
             let state = self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
-            let mut groups = state.groups_needing_election(&live);
+            let mut groups = state.groups_needing_election(&view.alive);
             if let Some(inactive) = &inactive {
                 groups.retain(|(_, broker_name)| {
                     let master = state.master(broker_name).map(|(id, _)| id);
@@ -233,16 +288,21 @@ impl Decider {
                     ReplicasInfo::controller_triggered_election(&cluster_name, &broker_name);
                 let reply = {
                     let _turn = self.turn.lock().await;
-                    let Some(live) = self.prepare().await else {
+                    let Some(view) = self.prepare().await else {
                         return;
                     };
-                    let decision = {
-                        let state = self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
-                        state.elect_master(&header, &self.policy, &live)
-                    };
-                    let reply = self.commit(decision).await;
-                    self.after_election(&broker_name, &reply, &live);
-                    reply
+                    if let Some(refused) = self.refuse_in_grace(&broker_name, &view) {
+                        refused
+                    } else {
+                        let decision = {
+                            let state =
+                                self.node.replicas.read().unwrap_or_else(|p| p.into_inner());
+                            state.elect_master(&header, &self.policy, &view.alive)
+                        };
+                        let reply = self.commit(decision).await;
+                        self.after_election(&broker_name, &reply, &view.alive);
+                        reply
+                    }
                 };
                 self.metrics.elections("master_inactive", &reply);
                 info!(
