@@ -1104,10 +1104,22 @@ impl Group {
     /// Injects one fault and undoes it (restart or SIGCONT), then waits until the group is
     /// whole again: a master, both brokers in the sync-state set, a controller leader.
     fn inject(&mut self, fault: Fault) {
-        let before = self.state();
+        // A thawed controller may start an election (openraft 0.9 has no pre-vote), so the
+        // group can be briefly leaderless between faults: wait for it to answer.
+        let (whole, before) =
+            self.controllers
+                .wait_replicas(BROKER, Duration::from_secs(60), |s| {
+                    s.has_master() && s.in_sync.len() == 2
+                });
+        let before = before
+            .filter(|_| whole)
+            .expect("a whole group before the fault");
         let master = self.broker_at(&before.master_address);
         let slave = 1 - master;
-        let leader = self.controllers.leader().expect("a controller leader");
+        let leader = self
+            .controllers
+            .wait_leader(Duration::from_secs(30), None)
+            .expect("a controller leader");
         let since = Instant::now();
         match fault {
             Fault::KillMaster => {
