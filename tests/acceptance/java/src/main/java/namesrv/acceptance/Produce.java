@@ -1,10 +1,13 @@
 package namesrv.acceptance;
 
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendResult;
 import org.apache.rocketmq.client.producer.SendStatus;
 import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageDecoder;
 
 /**
  * Sends COUNT messages "acceptance-<i>" to TOPIC through the name server at NAMESRV, one every
@@ -35,10 +38,13 @@ public final class Produce {
                 Message msg = new Message(topic, "acceptance",
                         ("acceptance-" + i).getBytes(StandardCharsets.UTF_8));
                 SendResult result = sendWithRetries(producer, msg);
-                // "sent <i> <status> <msgId> <queue>": a test takes the acknowledged ones
-                // (SEND_OK) from these lines.
+                long ackedAtMs = System.currentTimeMillis();
+                // "sent <i> <status> <msgId> <queue> storeHost=<addr> ackedAtMs=<ms>": a test
+                // takes the acknowledged ones (SEND_OK) from these lines, and which broker
+                // acknowledged each one when.
                 System.out.println("sent " + i + " " + result.getSendStatus() + " "
-                        + result.getMsgId() + " " + result.getMessageQueue());
+                        + result.getMsgId() + " " + result.getMessageQueue()
+                        + " storeHost=" + storeHost(result) + " ackedAtMs=" + ackedAtMs);
                 if (result.getSendStatus() == SendStatus.SEND_OK) {
                     ok++;
                 }
@@ -51,6 +57,17 @@ public final class Produce {
         }
         System.out.println("SEND_OK " + ok + "/" + count);
         System.exit(ok == count ? 0 : 1);
+    }
+
+    /** The broker that stored the message, from the offset message id it answered. */
+    private static String storeHost(SendResult result) {
+        try {
+            SocketAddress address = MessageDecoder.decodeMessageId(result.getOffsetMsgId()).getAddress();
+            InetSocketAddress inet = (InetSocketAddress) address;
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        } catch (Exception e) {
+            return "unknown";
+        }
     }
 
     /**
