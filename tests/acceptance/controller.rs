@@ -1164,11 +1164,26 @@ fn losses_are_excused_only_inside_a_deposed_window_of_the_acknowledging_broker()
     };
     let excused = |i, windows: &[Deposed]| acknowledged_by_deposed_master(produced, i, windows);
     assert!(excused(32, &[window("127.0.0.1:20547", 1000, 2000)]));
-    assert!(!excused(32, &[window("127.0.0.1:25573", 1000, 2000)]), "another broker");
-    assert!(!excused(32, &[window("127.0.0.1:20547", 1600, 2000)]), "acked before");
-    assert!(!excused(32, &[window("127.0.0.1:20547", 1000, 1400)]), "acked after");
-    assert!(!excused(33, &[window("127.0.0.1:20547", 0, u128::MAX)]), "no store host");
-    assert!(!excused(34, &[window("127.0.0.1:20547", 0, u128::MAX)]), "never sent");
+    assert!(
+        !excused(32, &[window("127.0.0.1:25573", 1000, 2000)]),
+        "another broker"
+    );
+    assert!(
+        !excused(32, &[window("127.0.0.1:20547", 1600, 2000)]),
+        "acked before"
+    );
+    assert!(
+        !excused(32, &[window("127.0.0.1:20547", 1000, 1400)]),
+        "acked after"
+    );
+    assert!(
+        !excused(33, &[window("127.0.0.1:20547", 0, u128::MAX)]),
+        "no store host"
+    );
+    assert!(
+        !excused(34, &[window("127.0.0.1:20547", 0, u128::MAX)]),
+        "never sent"
+    );
 }
 
 /// One fault the randomised test can inject.
@@ -1239,10 +1254,13 @@ impl Group {
             }
             Fault::FreezeMaster => {
                 self.brokers[master].freeze();
-                let (elected, took) =
-                    self.wait_new_master(&before, since, Duration::from_secs(60));
+                let (elected, took) = self.wait_new_master(&before, since, Duration::from_secs(60));
                 eprintln!("fault {fault:?}: new master after {took:?}");
-                replaced = Some((before.master_address.clone(), now_ms(), elected.master_epoch));
+                replaced = Some((
+                    before.master_address.clone(),
+                    now_ms(),
+                    elected.master_epoch,
+                ));
                 self.brokers[master].thaw();
             }
             Fault::KillSlave => {
