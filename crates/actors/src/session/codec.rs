@@ -42,9 +42,10 @@ impl Decoder for TimedDecoder {
         let decoded = self.inner.decode(src)?;
         let cell = &self.clock.0;
         match (&decoded, src.is_empty()) {
-            (_, true) => cell.set(None),
-            // A frame completed and the next one has begun: its clock starts now.
-            (Some(_), false) => cell.set(Some(Instant::now())),
+            // A frame completed: whatever follows may be whole too. The framed reader calls
+            // again at once, and the clock starts there if it is not (a clock read per
+            // pipelined request would cost more than the rest of its decoding).
+            (Some(_), _) | (None, true) => cell.set(None),
             (None, false) => {
                 if cell.get().is_none() {
                     cell.set(Some(Instant::now()));

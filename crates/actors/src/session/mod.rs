@@ -154,7 +154,6 @@ impl Session {
             ReplyEncoding::MirrorRequest => request_encoding,
             ReplyEncoding::Fixed(t) => t,
         };
-        self.last_activity = Instant::now();
         match self.outbox.push(response) {
             Ok(true) => {
                 ctx.spawn(FlushOutbox);
@@ -331,11 +330,25 @@ impl StreamHandler<Result<RemotingCommand, ProtocolError>> for Session {
             }
             return;
         }
+        let mut fut = dispatch::dispatch(request, self.context.clone());
+        // Most requests (route answers kept on this worker, heartbeats) complete without
+        // waiting for an owner: answer them here instead of spawning a task for them. A
+        // future still pending is spawned and polled again, with the real waker, before this
+        // context's poll returns (actix polls newly spawned items in the same pass).
+        if let Some(response) = futures_util::FutureExt::now_or_never(&mut fut) {
+            // `last_activity` is this request's arrival: the answer leaves in the same pass.
+            metrics().observe(code, response.code, started.elapsed());
+            if !oneway {
+                self.write(response, encoding, ctx);
+            }
+            return;
+        }
         self.in_flight += 1;
-        let fut = dispatch::dispatch(request, self.context.clone());
         ctx.spawn(fut.into_actor(self).map(move |response, act, ctx| {
             act.in_flight -= 1;
-            metrics().observe(code, response.code, started.elapsed());
+            let now = Instant::now();
+            act.last_activity = now;
+            metrics().observe(code, response.code, now - started);
             if !oneway {
                 act.write(response, encoding, ctx);
             }
