@@ -39,6 +39,14 @@ struct WireHeader {
 
 /// Decodes a JSON header. The body and serialize type are filled in by the caller.
 pub fn decode(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
+    match super::json_plain::decode(header) {
+        Some(command) => Ok(command),
+        None => decode_with_serde(header),
+    }
+}
+
+/// The lenient reader: every form real peers send, and the errors for what is not JSON.
+pub(super) fn decode_with_serde(header: &[u8]) -> Result<RemotingCommand, ProtocolError> {
     // serde would also take a JSON array as a struct in field order; a header is an object.
     if header.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ProtocolError::InvalidJsonHeader(

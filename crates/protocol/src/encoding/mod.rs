@@ -6,6 +6,7 @@
 
 pub mod binary;
 pub mod json;
+mod json_plain;
 
 use bytes::{Bytes, BytesMut};
 
