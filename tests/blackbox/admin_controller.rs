@@ -7,22 +7,17 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use common::controller::{ControllerCluster, Impl};
-use namesrv_client::{request, Client};
-use namesrv_protocol::RemotingCommand;
+use common::raw_replica::{call, Beat, RawReplica, GET_NEXT_BROKER_ID};
+use namesrv_client::request;
 use namesrv_test_support::reserve_port;
 use serde_json::Value;
 
-const GET_NEXT_BROKER_ID: i32 = 1012;
-const APPLY_BROKER_ID: i32 = 1013;
-const REGISTER_BROKER: i32 = 1003;
-const BROKER_HEARTBEAT: i32 = 904;
 const ELECT_MASTER: i32 = 1002;
 const ALTER_SYNC_STATE_SET: i32 = 1001;
 const NOT_LEADER: i32 = 2007;
@@ -115,118 +110,19 @@ fn admin(args: &[&str]) -> Ran {
     ran
 }
 
-/// One request on a fresh connection.
-fn call(addr: &str, request: RemotingCommand) -> RemotingCommand {
-    let mut client =
-        Client::connect(addr, Duration::from_secs(5)).expect("connect to the controller");
-    client.call(request).expect("an answer")
-}
+/// A hand-made replica of [`GROUP`].
+type Replica = RawReplica;
 
-/// A broker replica made by hand: an address (a listener, so the controller's role-change
-/// notices have somewhere to go) and the connection it heartbeats the leader over.
-struct Replica {
-    id: i64,
-    listener: TcpListener,
-    heartbeat: Option<(String, Client)>,
-}
-
-impl Replica {
-    fn address(&self) -> String {
-        self.listener.local_addr().expect("bound").to_string()
-    }
-
-    /// A one-way BROKER_HEARTBEAT to `leader` that keeps it alive there for a minute (over a
-    /// new connection when the leader moved: only the leader tracks liveness).
-    fn heartbeat(&mut self, leader: &str) {
-        if self.heartbeat.as_ref().map(|(to, _)| to.as_str()) != Some(leader) {
-            let client = Client::connect(leader, Duration::from_secs(5)).expect("connect");
-            self.heartbeat = Some((leader.to_owned(), client));
-        }
-        let (id, addr) = (self.id.to_string(), self.address());
-        let hb = request(
-            BROKER_HEARTBEAT,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("brokerAddr", &addr),
-                ("brokerId", &id),
-                ("epoch", "1"),
-                ("maxOffset", "100"),
-                ("confirmOffset", "100"),
-                ("heartbeatTimeoutMills", "60000"),
-                ("electionPriority", "0"),
-            ],
-        );
-        let (_, client) = self.heartbeat.as_mut().expect("connected");
-        client.send(hb.oneway()).expect("heartbeat sent");
-    }
-}
-
-/// A broker's registration sequence on the leader: next id, apply it, heartbeat, register.
 fn register(leader: &str) -> Replica {
-    let next = call(
-        leader,
-        request(
-            GET_NEXT_BROKER_ID,
-            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
-        ),
-    );
-    assert_eq!(next.code, 0, "{:?}", next.remark);
-    let id: i64 = next
-        .ext("nextBrokerId")
-        .expect("nextBrokerId")
-        .parse()
-        .expect("a number");
-    let mut replica = Replica {
-        id,
-        listener: TcpListener::bind("127.0.0.1:0").expect("bind"),
-        heartbeat: None,
-    };
-    let (address, id_text) = (replica.address(), id.to_string());
-    let check = format!("{address};{}", 1_700_000_000_000i64 + id);
-    let applied = call(
-        leader,
-        request(
-            APPLY_BROKER_ID,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("appliedBrokerId", &id_text),
-                ("registerCheckCode", &check),
-            ],
-        ),
-    );
-    assert_eq!(applied.code, 0, "{:?}", applied.remark);
-    replica.heartbeat(leader);
-    // The heartbeat is one-way on another connection: Java may see the registration first.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let registered = call(
-            leader,
-            request(
-                REGISTER_BROKER,
-                &[
-                    ("clusterName", CLUSTER),
-                    ("brokerName", GROUP),
-                    ("brokerId", &id_text),
-                    ("brokerAddress", &address),
-                    ("invokeTime", "1"),
-                ],
-            ),
-        );
-        if registered.code == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "register: {} {:?}",
-            registered.code,
-            registered.remark
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    replica
+    RawReplica::register(leader, CLUSTER, GROUP, BEAT)
 }
+
+/// A heartbeat that keeps a replica alive for a minute.
+const BEAT: Beat = Beat {
+    epoch: 1,
+    max_offset: 100,
+    timeout_ms: 60_000,
+};
 
 /// The node that says it leads (1005) once it also serves, polled up to 60 s: Java's says
 /// `isLeader=true` for a while after its election while still answering
@@ -494,8 +390,8 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
 
     // elect-master through a follower: the living in-sync slave replaces the master.
     let now = cluster.nodes[serving_leader(&cluster)].controller_addr();
-    master.heartbeat(&now);
-    slave.heartbeat(&now);
+    master.heartbeat(&now, BEAT);
+    slave.heartbeat(&now, BEAT);
     let elect = admin(&[
         "elect-master",
         "-a",
@@ -594,7 +490,10 @@ fn controller_commands_against_ours_find_the_leader_through_followers_and_down_a
         "1;x",
     ]);
     assert_eq!(bad_ids.code, 2, "{bad_ids:?}");
-    master.heartbeat(&cluster.nodes[serving_leader(&cluster)].controller_addr());
+    master.heartbeat(
+        &cluster.nodes[serving_leader(&cluster)].controller_addr(),
+        BEAT,
+    );
     let alive = admin(&[
         "clean-broker-data",
         "-a",
@@ -717,8 +616,8 @@ fn controller_commands_against_javas_controller() {
     );
 
     // Java writes the member group's brokerAddrs with bare number keys; it reads all the same.
-    master.heartbeat(&leader_addr);
-    slave.heartbeat(&leader_addr);
+    master.heartbeat(&leader_addr, BEAT);
+    slave.heartbeat(&leader_addr, BEAT);
     let elect = admin(&[
         "elect-master",
         "-a",

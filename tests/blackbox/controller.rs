@@ -10,15 +10,12 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use common::raw_replica::{call, Beat, RawReplica, GET_NEXT_BROKER_ID};
 use common::{eventually, Client, Server};
 use namesrv_protocol::RemotingCommand;
 use namesrv_test_support::{reserve_port, Reservation};
 
 const GET_METADATA: i32 = 1005;
-const GET_NEXT_BROKER_ID: i32 = 1012;
-const APPLY_BROKER_ID: i32 = 1013;
-const REGISTER_BROKER: i32 = 1003;
-const BROKER_HEARTBEAT: i32 = 904;
 const ELECT_MASTER: i32 = 1002;
 const GET_REPLICA_INFO: i32 = 1004;
 const ALTER_SYNC_STATE_SET: i32 = 1001;
@@ -27,7 +24,7 @@ const NOT_LEADER: i32 = 2007;
 const CLUSTER: &str = "ctlCluster";
 const GROUP: &str = "ctlBroker";
 
-/// Three controller nodes on reserved ports, each embedded in a name server.
+/// Controller nodes (three unless said) on reserved ports, each embedded in a name server.
 struct Group {
     ports: Vec<Reservation>,
     nodes: Vec<Option<Server>>,
@@ -36,7 +33,11 @@ struct Group {
 
 impl Group {
     fn start() -> Group {
-        let ports: Vec<Reservation> = (0..3)
+        Group::of(3)
+    }
+
+    fn of(n: usize) -> Group {
+        let ports: Vec<Reservation> = (0..n)
             .map(|_| reserve_port().expect("reserved port"))
             .collect();
         let mut group = Group {
@@ -44,7 +45,7 @@ impl Group {
             nodes: Vec::new(),
             dirs: Vec::new(),
         };
-        for i in 0..3 {
+        for i in 0..n {
             let dir = tempfile::tempdir().expect("temp dir");
             group.nodes.push(Some(group.spawn(i, dir)));
             group.dirs.push(None);
@@ -52,8 +53,12 @@ impl Group {
         group
     }
 
+    fn size(&self) -> usize {
+        self.ports.len()
+    }
+
     fn peers(&self) -> String {
-        (0..3)
+        (0..self.size())
             .map(|i| format!("n{i}-127.0.0.1:{}", self.ports[i].port()))
             .collect::<Vec<_>>()
             .join(";")
@@ -84,7 +89,7 @@ impl Group {
         let deadline = Instant::now() + within;
         loop {
             let mut named = Vec::new();
-            for i in 0..3 {
+            for i in 0..self.size() {
                 if self.nodes[i].is_none() {
                     continue;
                 }
@@ -95,8 +100,8 @@ impl Group {
             if let Some(Some(first)) = named.first() {
                 if named.iter().all(|n| n.as_deref() == Some(first)) {
                     // A killed leader stays named until the others time it out.
-                    if let Some(i) =
-                        (0..3).find(|i| &self.addr(*i) == first && self.nodes[*i].is_some())
+                    if let Some(i) = (0..self.size())
+                        .find(|i| &self.addr(*i) == first && self.nodes[*i].is_some())
                     {
                         return i;
                     }
@@ -136,104 +141,22 @@ fn try_call(addr: &str, request: RemotingCommand) -> Option<RemotingCommand> {
     client.call(request).ok()
 }
 
-fn call(addr: &str, request: RemotingCommand) -> RemotingCommand {
-    Client::connect(addr).call(request)
-}
-
 /// A broker replica as the controller sees it: an id, an address (a port the test listens
 /// on, to receive NOTIFY_BROKER_ROLE_CHANGED) and the connection it heartbeats over.
-struct Replica {
-    id: i64,
-    listener: TcpListener,
-    heartbeat: Option<Client>,
-}
+/// A hand-made replica of [`GROUP`] that heartbeats every 3 s at most.
+type Replica = RawReplica;
 
-impl Replica {
-    fn address(&self) -> String {
-        self.listener.local_addr().expect("bound").to_string()
-    }
-
-    fn heartbeat(&mut self, controller: &str, epoch: i32, max_offset: i64) {
-        if self.heartbeat.is_none() {
-            self.heartbeat = Some(Client::connect(controller));
-        }
-        let id = self.id.to_string();
-        let addr = self.address();
-        let (epoch, offset) = (epoch.to_string(), max_offset.to_string());
-        let hb = request(
-            BROKER_HEARTBEAT,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("brokerAddr", &addr),
-                ("brokerId", &id),
-                ("epoch", &epoch),
-                ("maxOffset", &offset),
-                ("confirmOffset", &offset),
-                ("heartbeatTimeoutMills", "3000"),
-                ("electionPriority", "0"),
-            ],
-        );
-        self.heartbeat
-            .as_mut()
-            .expect("connected")
-            .send(hb.oneway());
-    }
-}
-
-/// Runs a broker's registration sequence (1012, 1013, 904, 1003) against the leader.
 fn register(leader: &str) -> Replica {
-    let next = call(
-        leader,
-        request(
-            GET_NEXT_BROKER_ID,
-            &[("clusterName", CLUSTER), ("brokerName", GROUP)],
-        ),
-    );
-    assert_eq!(next.code, 0, "{:?}", next.remark);
-    let id: i64 = next
-        .ext("nextBrokerId")
-        .expect("nextBrokerId")
-        .parse()
-        .expect("a number");
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let mut replica = Replica {
-        id,
-        listener,
-        heartbeat: None,
-    };
-    let address = replica.address();
-    let check = format!("{address};{}", 1_700_000_000_000i64 + id);
-    let id_text = id.to_string();
-    let applied = call(
-        leader,
-        request(
-            APPLY_BROKER_ID,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("appliedBrokerId", &id_text),
-                ("registerCheckCode", &check),
-            ],
-        ),
-    );
-    assert_eq!(applied.code, 0, "{:?}", applied.remark);
-    replica.heartbeat(leader, 0, 0);
-    let registered = call(
-        leader,
-        request(
-            REGISTER_BROKER,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("brokerId", &id_text),
-                ("brokerAddress", &address),
-                ("invokeTime", "1"),
-            ],
-        ),
-    );
-    assert_eq!(registered.code, 0, "{:?}", registered.remark);
-    replica
+    RawReplica::register(leader, CLUSTER, GROUP, beat(0, 0))
+}
+
+/// A heartbeat that keeps a replica alive for 3 s.
+fn beat(epoch: i32, max_offset: i64) -> Beat {
+    Beat {
+        epoch,
+        max_offset,
+        timeout_ms: 3000,
+    }
 }
 
 fn elect(leader: &str, broker_id: i64) -> RemotingCommand {
@@ -352,15 +275,15 @@ fn a_master_whose_connection_closes_is_replaced_and_the_group_is_told() {
     assert_eq!(elect(&leader_addr, master.id).code, 0);
     let altered = grow_sync_state_set(&leader_addr);
     assert_eq!(altered.code, 0, "{:?}", altered.remark);
-    slave.heartbeat(&leader_addr, 1, 100);
-    master.heartbeat(&leader_addr, 1, 100);
+    slave.heartbeat(&leader_addr, beat(1, 100));
+    master.heartbeat(&leader_addr, beat(1, 100));
 
     // The master's process dies: its kernel closes the heartbeat connection.
     let killed = Instant::now();
-    drop(master.heartbeat.take());
+    master.close_heartbeat();
     let mut took = None;
     assert!(eventually(Duration::from_secs(10), || {
-        slave.heartbeat(&leader_addr, 1, 100);
+        slave.heartbeat(&leader_addr, beat(1, 100));
         let info = replica_info(&leader_addr);
         let moved = master_of(&info) == (Some("2".into()), Some("2".into()));
         if moved && took.is_none() {
@@ -376,7 +299,7 @@ fn a_master_whose_connection_closes_is_replaced_and_the_group_is_told() {
     // NOTIFY_BROKER_ROLE_CHANGED reached the surviving member at its own address (after the
     // notice of the first election, which it also got).
     let notice = (0..4)
-        .map(|_| read_notice(&slave.listener))
+        .map(|_| read_notice(slave.listener()))
         .find(|n| n.ext("masterBrokerId") == Some("2"))
         .expect("the slave was told it is master");
     assert_eq!(notice.code, 1008, "NOTIFY_BROKER_ROLE_CHANGED");
@@ -452,6 +375,31 @@ fn killing_the_leader_moves_leadership_and_restarting_every_node_keeps_the_state
     assert_eq!(next_id.ext("nextBrokerId"), Some("3"));
 }
 
+/// A group of five keeps deciding with two nodes gone (a majority of three is left), and
+/// what it decided before is on the node that leads after.
+#[test]
+fn a_group_of_five_survives_losing_two_nodes_with_its_state() {
+    let mut group = Group::of(5);
+    let leader = group.leader(Duration::from_secs(20));
+    let mut master = register(&group.addr(leader));
+    assert_eq!(elect(&group.addr(leader), master.id).code, 0);
+
+    let follower = (0..5).find(|i| *i != leader).expect("a follower");
+    group.kill(follower);
+    group.kill(leader);
+    let next = group.leader(Duration::from_secs(10));
+    assert!(next != leader && next != follower);
+    // Keep the master alive on the new leader, so its scan has nothing to replace.
+    master.heartbeat(&group.addr(next), beat(1, 0));
+    assert_eq!(
+        master_of(&replica_info(&group.addr(next))),
+        (Some("1".into()), Some("1".into())),
+        "the election made with five nodes survives two of them"
+    );
+    let second = register(&group.addr(next));
+    assert_eq!(second.id, 2, "three of five still commit new state");
+}
+
 #[test]
 fn bad_controller_requests_get_an_error_answer_or_a_closed_connection() {
     let group = Group::start();
@@ -502,7 +450,7 @@ fn metrics_show_role_elections_epochs_and_heartbeats_and_readiness_needs_a_leade
     let leader_addr = group.addr(leader);
     let mut master = register(&leader_addr);
     assert_eq!(elect(&leader_addr, master.id).code, 0);
-    master.heartbeat(&leader_addr, 1, 10);
+    master.heartbeat(&leader_addr, beat(1, 10));
 
     let node = |i: usize| group.nodes[i].as_ref().expect("running");
     let leaders: f64 = (0..3)

@@ -21,6 +21,7 @@ pub mod haproxy;
 pub mod in_process;
 pub mod java;
 pub mod pki;
+pub mod raw_replica;
 
 /// A running name server, killed when dropped.
 pub struct Server {
