@@ -392,6 +392,26 @@ pub fn check_body_crc32(body: &[u8], expected: i32) -> Result<(), BodyError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_topic_config_missing_members_takes_the_defaults() {
+        let read: TopicConfig =
+            serde_json::from_str(r#"{"topicName":"T","perm":4,"attributes":null}"#).unwrap();
+        assert_eq!(
+            read,
+            TopicConfig {
+                topic_name: Some("T".into()),
+                perm: 4,
+                ..TopicConfig::default()
+            }
+        );
+        assert_eq!(
+            (read.read_queue_nums, read.topic_filter_type.as_str()),
+            (16, "SINGLE_TAG")
+        );
+        let empty: TopicConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty, TopicConfig::default());
+    }
+
     fn topic(name: &str, queues: i32) -> (String, TopicConfig) {
         (
             name.to_string(),
