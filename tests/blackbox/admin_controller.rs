@@ -13,12 +13,11 @@ use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use common::controller::{ControllerCluster, Impl};
-use common::raw_replica::{call, Beat, RawReplica, GET_NEXT_BROKER_ID};
+use common::raw_replica::{call, elect, Beat, RawReplica, GET_NEXT_BROKER_ID};
 use namesrv_client::request;
 use namesrv_test_support::reserve_port;
 use serde_json::Value;
 
-const ELECT_MASTER: i32 = 1002;
 const ALTER_SYNC_STATE_SET: i32 = 1001;
 const NOT_LEADER: i32 = 2007;
 const CLUSTER: &str = "adminCtlCluster";
@@ -247,19 +246,7 @@ fn make_group(leader: &str) -> (Replica, Replica) {
     let master = register(leader);
     let slave = register(leader);
     let id = master.id.to_string();
-    let elected = call(
-        leader,
-        request(
-            ELECT_MASTER,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("brokerId", &id),
-                ("designateElect", "false"),
-                ("invokeTime", "1"),
-            ],
-        ),
-    );
+    let elected = elect(leader, CLUSTER, GROUP, master.id);
     assert_eq!(elected.code, 0, "{:?}", elected.remark);
     let set = format!(
         r#"{{"syncStateSet":[{},{}],"syncStateSetEpoch":1}}"#,

@@ -10,13 +10,12 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::raw_replica::{call, Beat, RawReplica, GET_NEXT_BROKER_ID};
+use common::raw_replica::{self, call, Beat, RawReplica, GET_NEXT_BROKER_ID};
 use common::{eventually, Client, Server};
 use namesrv_protocol::RemotingCommand;
 use namesrv_test_support::{reserve_port, Reservation};
 
 const GET_METADATA: i32 = 1005;
-const ELECT_MASTER: i32 = 1002;
 const GET_REPLICA_INFO: i32 = 1004;
 const ALTER_SYNC_STATE_SET: i32 = 1001;
 const GET_SYNC_STATE_DATA: i32 = 1006;
@@ -160,20 +159,7 @@ fn beat(epoch: i32, max_offset: i64) -> Beat {
 }
 
 fn elect(leader: &str, broker_id: i64) -> RemotingCommand {
-    let id = broker_id.to_string();
-    call(
-        leader,
-        request(
-            ELECT_MASTER,
-            &[
-                ("clusterName", CLUSTER),
-                ("brokerName", GROUP),
-                ("brokerId", &id),
-                ("designateElect", "false"),
-                ("invokeTime", "1"),
-            ],
-        ),
-    )
+    raw_replica::elect(leader, CLUSTER, GROUP, broker_id)
 }
 
 /// The master (broker 1, epoch 1) adds broker 2 to the sync-state set.

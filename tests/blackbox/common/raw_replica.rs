@@ -12,12 +12,31 @@ pub const GET_NEXT_BROKER_ID: i32 = 1012;
 pub const APPLY_BROKER_ID: i32 = 1013;
 pub const REGISTER_BROKER: i32 = 1003;
 pub const BROKER_HEARTBEAT: i32 = 904;
+pub const ELECT_MASTER: i32 = 1002;
 
 /// One request on a fresh connection.
 pub fn call(addr: &str, request: RemotingCommand) -> RemotingCommand {
     let mut client =
         Client::connect(addr, Duration::from_secs(5)).expect("connect to the controller");
     client.call(request).expect("an answer")
+}
+
+/// CONTROLLER_ELECT_MASTER as a broker asks it (not designated).
+pub fn elect(leader: &str, cluster: &str, group: &str, broker_id: i64) -> RemotingCommand {
+    let id = broker_id.to_string();
+    call(
+        leader,
+        request(
+            ELECT_MASTER,
+            &[
+                ("clusterName", cluster),
+                ("brokerName", group),
+                ("brokerId", &id),
+                ("designateElect", "false"),
+                ("invokeTime", "1"),
+            ],
+        ),
+    )
 }
 
 /// What a heartbeat reports besides who sends it.
