@@ -47,6 +47,48 @@ pub(crate) fn read_lenient<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyE
 
 /// Quotes bare integer keys and empties `$ref` objects; borrows when there is nothing to do.
 fn lenient(input: &[u8]) -> Cow<'_, [u8]> {
+    if !may_need_rewrite(input) {
+        return Cow::Borrowed(input);
+    }
+    rewrite(input)
+}
+
+/// Whether `input` may hold a bare integer key or a `$ref` object: a `{` or `,` followed at
+/// once by a digit, a minus sign or whitespace, or any `$`. Strings are not told apart, so this
+/// may say yes where [`rewrite`] then changes nothing; it never says no where it would change
+/// something. Unlike `rewrite` it keeps no state from byte to byte, so the compiler turns it
+/// into wide vector compares: what fastjson writes (no whitespace, no bare keys outside
+/// static-topic mappings) is checked at a fraction of the cost of rewriting it.
+fn may_need_rewrite(input: &[u8]) -> bool {
+    fn opens(b: u8) -> bool {
+        (b == b'{') | (b == b',')
+    }
+    fn suspicious(b: u8) -> bool {
+        (b.wrapping_sub(b'0') < 10)
+            | (b == b'-')
+            | (b == b' ')
+            | (b == b'\n')
+            | (b == b'\r')
+            | (b == b'\t')
+    }
+    const BLOCK: usize = 4096;
+    let mut start = 0;
+    while start < input.len() {
+        let end = (start + BLOCK + 1).min(input.len());
+        let block = &input[start..end];
+        let pairs = block.iter().zip(&block[1..]);
+        let hit = pairs.fold(false, |hit, (&a, &b)| hit | (opens(a) & suspicious(b)))
+            | block.iter().fold(false, |hit, &b| hit | (b == b'$'));
+        if hit {
+            return true;
+        }
+        start += BLOCK;
+    }
+    false
+}
+
+/// The pre-pass itself: one scan that tracks strings.
+fn rewrite(input: &[u8]) -> Cow<'_, [u8]> {
     let mut out: Option<Vec<u8>> = None;
     let mut copied = 0;
     let mut i = 0;
@@ -327,6 +369,40 @@ impl JsonWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The quick check never lets through what the pre-pass would change, including
+        /// across its 4 KiB blocks.
+        #[test]
+        fn what_the_quick_check_passes_the_pre_pass_leaves_alone(
+            text in r#"[{}\[\],:"\\ 0-9a-z$-]{0,64}"#,
+            pad in 0usize..4200,
+        ) {
+            for input in [text.clone(), format!("{}{text}", "a".repeat(pad))] {
+                if !may_need_rewrite(input.as_bytes()) {
+                    prop_assert!(
+                        matches!(rewrite(input.as_bytes()), Cow::Borrowed(_)),
+                        "{input}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_check_sees_bare_keys_and_refs_across_blocks() {
+        for at in [0, 4094, 4095, 4096, 4097, 8191] {
+            let body = |tail: &str| format!("{}{tail}", "a".repeat(at));
+            assert!(may_need_rewrite(body("{0:1}").as_bytes()), "{at}");
+            assert!(may_need_rewrite(body(",-1:2").as_bytes()), "{at}");
+            assert!(may_need_rewrite(body(r#"{"$ref":"$"}"#).as_bytes()), "{at}");
+            assert!(
+                !may_need_rewrite(body(r#"{"a":1,"b":[]}"#).as_bytes()),
+                "{at}"
+            );
+        }
+    }
 
     fn lenient_str(s: &str) -> String {
         String::from_utf8(lenient(s.as_bytes()).into_owned()).unwrap()
