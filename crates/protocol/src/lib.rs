@@ -13,6 +13,9 @@
 //! - [`code`]: request and response codes.
 //! - [`headers`]: typed custom headers, mapped to and from the command's `extFields`.
 //! - [`body`]: the JSON (and zlib) bodies, with a writer for fastjson's dialect.
+//!
+//! Plain JSON (what fastjson and the clients write) is read by a small reader of its own
+//! (`plain_json`) on the hot paths, with serde behind it for every other form.
 
 pub mod body;
 pub mod code;
@@ -22,6 +25,7 @@ pub mod error;
 pub mod ext_fields;
 pub mod frame;
 pub mod headers;
+mod plain_json;
 pub mod proxy_protocol;
 pub mod version;
 

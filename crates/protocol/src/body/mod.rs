@@ -11,6 +11,7 @@ mod json;
 mod properties;
 mod register;
 mod register_peek;
+mod register_plain;
 mod route;
 mod tables;
 

@@ -141,10 +141,30 @@ pub struct TopicConfigSerializeWrapper {
     pub topic_queue_mapping_info_map: BTreeMap<String, TopicQueueMappingInfo>,
 }
 
-/// Reads the topic map into a vector, in arrival order, without hashing 100k keys.
+/// Reads the topic map into a vector, in arrival order, without hashing 100k keys: through
+/// the plain reader (`register_plain.rs`) when the table is plain, else through serde.
 fn ordered_topic_table<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<(String, TopicConfig)>, D::Error> {
+    let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+    match super::register_plain::topic_table(raw.get()) {
+        Some(table) => Ok(table),
+        None => topic_table_with_serde(raw.get()).map_err(serde::de::Error::custom),
+    }
+}
+
+/// The topic table as serde reads it: every form serde_json takes, and its errors.
+pub(super) fn topic_table_with_serde(
+    raw: &str,
+) -> Result<Vec<(String, TopicConfig)>, serde_json::Error> {
+    struct Table(Vec<(String, TopicConfig)>);
+
+    impl<'de> Deserialize<'de> for Table {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(TableVisitor).map(Table)
+        }
+    }
+
     struct TableVisitor;
 
     impl<'de> Visitor<'de> for TableVisitor {
@@ -167,7 +187,7 @@ fn ordered_topic_table<'de, D: Deserializer<'de>>(
         }
     }
 
-    d.deserialize_any(TableVisitor)
+    serde_json::from_str::<Table>(raw).map(|t| t.0)
 }
 
 impl TopicConfigSerializeWrapper {

@@ -1,27 +1,21 @@
 //! The common JSON header, read without serde.
 //!
-//! Almost every JSON header a client sends is *plain*: one object of members with no
-//! whitespace between tokens, integers for the numeric members, strings without escapes, and
-//! `extFields` an object of such strings (Java's fastjson, the Go, C++ and Rust clients all
-//! write this). Reading one through serde costs more than everything else a cached route
-//! answer needs (a profile of 16 connections of route queries put it at 14 % of the server's
-//! CPU). This reader takes only plain headers and gives up (`None`) on anything else, so
-//! [`super::json::decode`] falls back to the lenient serde reader for every other form; the
-//! two agree on every header this one accepts (a property test holds them to it).
+//! Almost every JSON header a client sends is plain (see [`crate::plain_json`]): Java's
+//! fastjson, the Go, C++ and Rust clients all write one. Reading it through serde cost more
+//! than everything else a cached route answer needs (14 % of the server's CPU under route
+//! queries at 16 connections). This reader takes only plain headers and gives up (`None`) on
+//! anything else, so [`super::json::decode`] falls back to the lenient serde reader for every
+//! other form; the two agree on every header this one accepts (a property test holds them to
+//! it).
 
 use crate::command::{LanguageCode, RemotingCommand, SerializeType};
 use crate::ext_fields::ExtFields;
+use crate::plain_json::Reader;
 
 /// Reads a plain header, or `None` when the header is not plain (or not valid): the caller
 /// then reads it with serde, which also reports the errors.
 pub(super) fn decode(header: &[u8]) -> Option<RemotingCommand> {
-    // Every string slice below is cut at ASCII quotes of a valid UTF-8 text.
-    let text = std::str::from_utf8(header).ok()?;
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
+    let mut r = Reader::new(header)?;
     let mut command = RemotingCommand {
         code: 0,
         language: None,
@@ -35,147 +29,59 @@ pub(super) fn decode(header: &[u8]) -> Option<RemotingCommand> {
     };
     // serde refuses a struct member given twice; so does this reader (by giving up).
     let mut seen = 0u8;
-    r.expect(b'{')?;
-    if !r.eat(b'}') {
-        loop {
-            let key = r.string()?;
-            r.expect(b':')?;
-            let bit = match key {
-                "code" => 1,
-                "version" => 2,
-                "opaque" => 4,
-                "flag" => 8,
-                "language" => 16,
-                "remark" => 32,
-                "extFields" => 64,
-                _ => 0,
-            };
-            if seen & bit != 0 {
-                return None;
-            }
-            seen |= bit;
-            match key {
-                "code" => command.code = r.int()?,
-                "version" => command.version = r.int()?,
-                "opaque" => command.opaque = r.int()?,
-                "flag" => command.flag = r.int()?,
-                "language" => command.language = LanguageCode::from_name(r.string()?),
-                "remark" => {
-                    command.remark = if r.eat_null() {
-                        None
-                    } else {
-                        Some(r.string()?.to_owned())
-                    }
+    r.object(|r, key| {
+        let bit = match key {
+            "code" => 1,
+            "version" => 2,
+            "opaque" => 4,
+            "flag" => 8,
+            "language" => 16,
+            "remark" => 32,
+            "extFields" => 64,
+            _ => 0,
+        };
+        if seen & bit != 0 {
+            return None;
+        }
+        seen |= bit;
+        // The lenient reader wraps integers to i32 as Java's narrowing would.
+        match key {
+            "code" => command.code = r.int()? as i32,
+            "version" => command.version = r.int()? as i32,
+            "opaque" => command.opaque = r.int()? as i32,
+            "flag" => command.flag = r.int()? as i32,
+            "language" => command.language = LanguageCode::from_name(r.string()?),
+            "remark" => {
+                command.remark = if r.eat_null() {
+                    None
+                } else {
+                    Some(r.string()?.to_owned())
                 }
-                "extFields" => command.ext_fields = r.ext_fields()?,
-                _ => r.skip_scalar()?,
             }
-            if r.eat(b'}') {
-                break;
-            }
-            r.expect(b',')?;
+            "extFields" => command.ext_fields = ext_fields(r)?,
+            // The lenient reader ignores any value here; booleans and others are left to it.
+            _ => match r.skip_scalar() {
+                Some(()) => {}
+                None => return None,
+            },
         }
-    }
-    // serde allows whitespace after the value (C++ ends its header with a newline).
-    if !r.bytes[r.pos..].iter().all(u8::is_ascii_whitespace) {
-        return None;
-    }
-    Some(command)
+        Some(())
+    })?;
+    r.at_end().then_some(command)
 }
 
-struct Reader<'a> {
-    text: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn eat(&mut self, byte: u8) -> bool {
-        let hit = self.bytes.get(self.pos) == Some(&byte);
-        if hit {
-            self.pos += 1;
-        }
-        hit
+/// `null`, or an object of plain string members, in order.
+fn ext_fields(r: &mut Reader<'_>) -> Option<Option<ExtFields>> {
+    if r.eat_null() {
+        return Some(None);
     }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        self.eat(byte).then_some(())
-    }
-
-    fn eat_null(&mut self) -> bool {
-        let hit = self.bytes[self.pos..].starts_with(b"null");
-        if hit {
-            self.pos += 4;
-        }
-        hit
-    }
-
-    /// A string with no escapes and no control characters (serde refuses raw ones).
-    fn string(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
-        let start = self.pos;
-        let len = self.bytes[start..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        if self.bytes[start + len] != b'"' {
-            return None;
-        }
-        self.pos = start + len + 1;
-        Some(&self.text[start..start + len])
-    }
-
-    /// An integer as serde reads one (no leading zeros, no fraction or exponent), wrapped to
-    /// i32 as the lenient reader does; anything larger than i64 is left to serde.
-    fn int(&mut self) -> Option<i32> {
-        let negative = self.eat(b'-');
-        let digits_start = self.pos;
-        while self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
-            self.pos += 1;
-        }
-        let digits = &self.bytes[digits_start..self.pos];
-        if digits.is_empty()
-            || digits.len() > 18
-            || (digits.len() > 1 && digits[0] == b'0')
-            || matches!(self.bytes.get(self.pos), Some(b'.' | b'e' | b'E'))
-        {
-            return None;
-        }
-        let magnitude = digits
-            .iter()
-            .fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-        Some((if negative { -magnitude } else { magnitude }) as i32)
-    }
-
-    /// `null`, or an object of plain string members, in order.
-    fn ext_fields(&mut self) -> Option<Option<ExtFields>> {
-        if self.eat_null() {
-            return Some(None);
-        }
-        self.expect(b'{')?;
-        let mut fields = ExtFields::with_capacity(4);
-        if self.eat(b'}') {
-            return Some(Some(fields));
-        }
-        loop {
-            let key = self.string()?;
-            self.expect(b':')?;
-            let value = self.string()?;
-            fields.push_unchecked(key.to_owned(), value.to_owned());
-            if self.eat(b'}') {
-                return Some(Some(fields));
-            }
-            self.expect(b',')?;
-        }
-    }
-
-    /// The value of a member the header does not use: a plain string, an integer or null.
-    fn skip_scalar(&mut self) -> Option<()> {
-        match self.bytes.get(self.pos)? {
-            b'"' => self.string().map(drop),
-            b'n' => self.eat_null().then_some(()),
-            _ => self.int().map(drop),
-        }
-    }
+    let mut fields = ExtFields::with_capacity(4);
+    r.object(|r, key| {
+        let value = r.string()?;
+        fields.push_unchecked(key.to_owned(), value.to_owned());
+        Some(())
+    })?;
+    Some(Some(fields))
 }
 
 #[cfg(test)]
