@@ -2,7 +2,8 @@
 //! controller nodes (each also a name server), two brokers of one group, Java clients and
 //! `mqadmin`. A master is elected, messages flow, and every failure a controller group exists
 //! for — the master SIGKILLed or frozen, the controller leader SIGKILLed, every controller
-//! restarted — ends with the other broker master and no acknowledged message lost.
+//! restarted — ends with the other broker master and no acknowledged message lost (the fault
+//! test excuses, and prints, only messages a deposed master acknowledged: see [`Deposed`]).
 //!
 //! Which controller runs is [`implementation`]: ours by default, or Java's (the 5.5.0 name
 //! server with `enableControllerInNamesrv=true`) with `CONTROLLER_IMPL=java`, so the same tests

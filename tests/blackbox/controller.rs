@@ -140,9 +140,8 @@ fn try_call(addr: &str, request: RemotingCommand) -> Option<RemotingCommand> {
     client.call(request).ok()
 }
 
-/// A broker replica as the controller sees it: an id, an address (a port the test listens
-/// on, to receive NOTIFY_BROKER_ROLE_CHANGED) and the connection it heartbeats over.
-/// A hand-made replica of [`GROUP`] that heartbeats every 3 s at most.
+/// A hand-made replica of [`GROUP`] (`common/raw_replica.rs`); its heartbeats keep it alive
+/// for 3 s.
 type Replica = RawReplica;
 
 fn register(leader: &str) -> Replica {
