@@ -215,12 +215,12 @@ for who in ours java; do
   done
 done
 
-log "mixed read/write profile and registration storms (unchanged and changing data versions), 16 connections"
+log "mixed read/write profile and registration storms (unchanged version, new version, new version with one topic changed), 16 connections"
 for s in ours java rocketmq-rust; do
   gen load --addr "127.0.0.1:${port[$s]}" --label "$s" --workload mixed \
     --connections 16 --inflight 4 --duration "$seconds" --brokers 10 --topics 1000 \
     --server-pid "${pid[$s]}" --json "$out/mixed.jsonl" >/dev/null || echo "compare.sh: $s failed the mixed point" >&2
-  for versions in unchanged changing; do
+  for versions in unchanged changing one-topic; do
     gen load --addr "127.0.0.1:${port[$s]}" --label "$s" --workload register --versions "$versions" \
       --connections 16 --inflight 1 --duration "$seconds" --brokers 100 --topics 1000 --no-populate \
       --server-pid "${pid[$s]}" --json "$out/register.jsonl" >/dev/null || echo "compare.sh: $s failed the $versions storm" >&2

@@ -340,10 +340,18 @@ def main():
         lines,
     )
     simple_section(
-        "### Registration storm, every registration a new data version (100 brokers × 1,000 topics, 16 connections, 1 in flight)",
+        "### Registration storm, every registration a new data version with the same topics, as after a broker's role change (100 brokers × 1,000 topics, 16 connections, 1 in flight)",
         [r for r in storms if r.get("versions") == "changing"],
         lines,
     )
+    simple_section(
+        "### Registration storm, every registration a new data version and one topic's queue count changed, as after an `updateTopic` (100 brokers × 1,000 topics, 16 connections, 1 in flight)",
+        [r for r in storms if r.get("versions") == "one-topic"],
+        lines,
+    )
+    storm_qps = {
+        (r["label"], r.get("versions", "unchanged")): r["qps"] for r in storms if r.get("qps")
+    }
     rss = scale_section(rows(out, "scale.jsonl"), lines)
     cold = cold_section(rows(out, "coldstart.jsonl"), lines)
 
@@ -365,6 +373,10 @@ def main():
         tgt("route q/s at 16 connections, ours ÷ null server", ratio(tp.get(("ours", c16)), tp.get(("null", c16))), "≥ 0.8", lambda v: v >= 0.8),
         tgt("p99 at half our peak, ours ÷ Java", ratio(p99.get("ours"), p99.get("java")), "≤ 0.33", lambda v: v <= 1 / 3),
         tgt("p99 at half Java's peak, ours ÷ Java", ratio(p99_java.get("ours"), p99_java.get("java")), "≤ 0.33", lambda v: v <= 1 / 3),
+        tgt("storm, unchanged version, ours ÷ Java", ratio(storm_qps.get(("ours", "unchanged")), storm_qps.get(("java", "unchanged"))), "≥ 2", lambda v: v >= 2),
+        tgt("storm, unchanged version, ours ÷ rocketmq-rust", ratio(storm_qps.get(("ours", "unchanged")), storm_qps.get(("rocketmq-rust", "unchanged"))), "≥ 10", lambda v: v >= 10),
+        tgt("storm, new version, same topics, ours ÷ Java", ratio(storm_qps.get(("ours", "changing")), storm_qps.get(("java", "changing"))), "≥ 2", lambda v: v >= 2),
+        tgt("storm, new version, one topic changed, ours ÷ Java", ratio(storm_qps.get(("ours", "one-topic")), storm_qps.get(("java", "one-topic"))), "none set; reported", lambda v: True),
         tgt("RSS at 100 brokers × 10k topics, ours ÷ Java", ratio(rss.get(("ours",) + big), rss.get(("java",) + big)), "≤ 0.2", lambda v: v <= 0.2),
         tgt("RSS at 100 brokers × 10k topics, ours ÷ rocketmq-rust", ratio(rss.get(("ours",) + big), rss.get(("rocketmq-rust",) + big)), "≤ 0.5", lambda v: v <= 0.5),
         tgt("cold start to first answer, ours (ms)", cold.get(("ours", "first_answer")), "< 50", lambda v: v < 50),

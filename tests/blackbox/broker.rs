@@ -511,6 +511,49 @@ fn a_new_data_version_is_decoded_and_updates_the_routes() {
     assert_eq!(server.metric(UNCHANGED), 0.0);
 }
 
+/// What a 5.x broker in controller mode sends after a role change, and any broker after an
+/// `updateTopic` that repeats a topic's settings: a new data version, the same topics. The
+/// body is not decoded, yet the new version is stored and the answer is a full one's.
+#[test]
+fn a_new_data_version_with_the_same_topics_is_stored_without_decoding_the_body() {
+    let server = Server::start(&["httpPort=0"]);
+    let mut c = server.client();
+    let topics = [("T", 4, 6), ("T2", 4, 6)];
+    let first = c.call(broker_a().register(&topics, 1));
+    assert_eq!(first.code, 0);
+    for counter in 2..=4 {
+        assert_eq!(
+            seen(&c.call(broker_a().register(&topics, counter))),
+            seen(&first)
+        );
+    }
+    assert_eq!(server.metric(UNCHANGED), 3.0, "none of them was decoded");
+    let fields = [
+        ("brokerName", "broker-a"),
+        ("brokerAddr", "127.0.0.1:10911"),
+        ("clusterName", "DefaultCluster"),
+        ("brokerId", "0"),
+    ];
+    let stored = DataVersion::from_json(&c.call(request(322, &fields)).body).unwrap();
+    assert_eq!(stored.counter, 4);
+    assert_eq!(
+        route_of(&mut c, "T").unwrap().queue_datas[0].read_queue_nums,
+        4
+    );
+
+    // The next version that changes a topic is decoded and applied.
+    assert_eq!(
+        c.call(broker_a().register(&[("T", 8, 6), ("T2", 4, 6)], 5))
+            .code,
+        0
+    );
+    assert_eq!(server.metric(UNCHANGED), 3.0);
+    assert_eq!(
+        route_of(&mut c, "T").unwrap().queue_datas[0].read_queue_nums,
+        8
+    );
+}
+
 /// A broker that sends other topics under the data version it already registered. Java
 /// does not fully trust the version: it still writes every topic the broker has no queue
 /// data for yet (protocol §5.2 step 10.2), which needs the body. So other bytes are always

@@ -58,8 +58,9 @@ pub struct BrokerRegistration {
     /// `None` leaves the stored list alone; an empty list removes it.
     pub filter_server_list: Option<Vec<String>>,
     pub connection: ConnectionId,
-    /// The body's fingerprint when it came over the wire (restored registrations have
-    /// none): the next registration with the same one need not be decoded.
+    /// The fingerprint of the body outside its data version, when the session could read
+    /// it cheaply (restored registrations have none): the next registration with the same
+    /// one need not be decoded.
     pub body_fingerprint: Option<BodyFingerprint>,
 }
 
@@ -86,9 +87,10 @@ pub struct RegisterBroker {
     pub session: Option<Recipient<CloseSession>>,
 }
 
-/// REGISTER_BROKER whose body the session has not decoded: applied if it is the body this
-/// broker registered last, at its data version, with nothing in the table changed since;
-/// otherwise `None`, and the session decodes the body and sends [`RegisterBroker`].
+/// REGISTER_BROKER whose body the session has not decoded: applied if, apart from its data
+/// version, it is the body this broker registered last, with nothing in the table changed
+/// since (and, for a new data version, nothing a new version would undo); otherwise `None`,
+/// and the session decodes the body and sends [`RegisterBroker`].
 #[derive(Message)]
 #[rtype(result = "Option<RegisterBrokerReply>")]
 pub struct RegisterUnchanged {

@@ -171,7 +171,7 @@ impl Metrics {
             registrations_unchanged: counter(
                 &registry,
                 "namesrv_broker_registrations_unchanged_total",
-                "Successful REGISTER_BROKER requests whose body was not decoded: the same bytes and data version the broker registered last, with no route changed since.",
+                "Successful REGISTER_BROKER requests whose body was not decoded: the bytes the broker registered last, at the same or a new data version, with no route changed since.",
             ),
             unregistrations: counter_vec(
                 &registry,

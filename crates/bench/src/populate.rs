@@ -31,7 +31,7 @@ pub async fn populate(
 ) -> Result<Populated, BenchError> {
     let mut registration_millis = Vec::with_capacity(cluster.brokers);
     let mut keepers = Vec::with_capacity(cluster.brokers);
-    let body = cluster.body(POPULATED_VERSION, compressed);
+    let body = cluster.body(POPULATED_VERSION, compressed, false);
     for i in 0..cluster.brokers {
         let mut conn = Connection::connect(addr).await?;
         let request = Cluster::register_with(i, body.clone(), compressed);

@@ -111,13 +111,14 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         queues: args.queues,
     };
     if args.workload == Kind::Register
-        && args.versions == Versions::Changing
+        && args.versions != Versions::Unchanged
         && args.brokers <= args.connections * args.inflight.max(1)
     {
         // Two registrations of one broker in flight at once could reach the server out of
         // order, so its data version would not change at every registration.
         return Err(BenchError::Setup(format!(
-            "--versions changing needs more brokers ({}) than requests in flight ({})",
+            "--versions {:?} needs more brokers ({}) than requests in flight ({})",
+            args.versions,
             args.brokers,
             args.connections * args.inflight.max(1)
         )));

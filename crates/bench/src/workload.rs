@@ -44,9 +44,15 @@ pub enum Versions {
     /// Every registration repeats the populated data version: the 30-second re-registration
     /// of a broker whose topics did not change.
     Unchanged,
-    /// Every registration carries a data version its broker did not send last time: the
-    /// server must apply all of its topics again.
+    /// Every registration carries a data version its broker did not send last time, with
+    /// the same topics: what a 5.x broker sends after a role change. Java applies all of its
+    /// topics again.
     Changing,
+    /// Every registration carries a new data version and a new queue count for one of its
+    /// topics, as after an `updateTopic`: every server must decode and apply the body.
+    #[value(name = "one-topic")]
+    #[serde(rename = "one-topic")]
+    OneTopic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -78,9 +84,18 @@ impl Cluster {
     }
 
     /// The register body of every broker at data version `counter` (brokers of a run share
-    /// their topics, so one body serves all of them).
-    pub fn body(&self, counter: i64, compressed: bool) -> Bytes {
-        let body = self.register_body(counter);
+    /// their topics, so one body serves all of them). With `one_topic_follows`, the first
+    /// topic's queue count moves with the counter (the populated version has the others').
+    pub fn body(&self, counter: i64, compressed: bool, one_topic_follows: bool) -> Bytes {
+        let mut body = self.register_body(counter);
+        if one_topic_follows {
+            let table = &mut body.topic_config_serialize_wrapper.topic_config_table;
+            if let Some((_, first)) = table.first_mut() {
+                let queues = self.queues + (counter - POPULATED_VERSION) as i32;
+                first.read_queue_nums = queues;
+                first.write_queue_nums = queues;
+            }
+        }
         if compressed {
             body.encode_compressed(namesrv_protocol::version::CURRENT_VERSION)
                 .into()
@@ -262,13 +277,14 @@ impl Templates {
         };
         let counters: &[i64] = match versions {
             Versions::Unchanged => &[POPULATED_VERSION],
-            Versions::Changing => &CHANGING_VERSIONS,
+            Versions::Changing | Versions::OneTopic => &CHANGING_VERSIONS,
         };
         let registrations = if uses(Kind::Register) {
             counters
                 .iter()
                 .map(|&counter| {
-                    let body = cluster.body(counter, compressed);
+                    let one_topic = versions == Versions::OneTopic;
+                    let body = cluster.body(counter, compressed, one_topic);
                     (0..brokers)
                         .map(|i| template(Cluster::register_with(i, body.clone(), compressed)))
                         .collect::<Result<Vec<_>, _>>()
@@ -362,7 +378,7 @@ mod tests {
             topics: 3,
             queues: 4,
         };
-        let request = Cluster::register_with(0, cluster.body(1, false), false);
+        let request = Cluster::register_with(0, cluster.body(1, false, false), false);
         let body = std::str::from_utf8(&request.body).unwrap();
         assert!(body.contains("\"mappingDataVersion\""));
         assert!(body.contains("\"topicQueueMappingDetailMap\":{}"));
@@ -386,6 +402,21 @@ mod tests {
     }
 
     fn registrations(versions: Versions, compressed: bool) -> Vec<(String, i64)> {
+        registered_bodies(versions, compressed)
+            .into_iter()
+            .map(|(broker, body)| {
+                (
+                    broker,
+                    body.topic_config_serialize_wrapper.data_version.counter,
+                )
+            })
+            .collect()
+    }
+
+    fn registered_bodies(
+        versions: Versions,
+        compressed: bool,
+    ) -> Vec<(String, RegisterBrokerBody)> {
         let cluster = Cluster {
             brokers: 5,
             topics: 3,
@@ -418,12 +449,38 @@ mod tests {
                     )
                     .unwrap()
                 };
-                (
-                    r.ext("brokerName").unwrap().to_owned(),
-                    body.topic_config_serialize_wrapper.data_version.counter,
-                )
+                (r.ext("brokerName").unwrap().to_owned(), body)
             })
             .collect()
+    }
+
+    #[test]
+    fn one_topic_storms_change_one_topic_and_the_version_at_every_registration() {
+        let sent = registered_bodies(Versions::OneTopic, false);
+        let mut last: std::collections::HashMap<String, RegisterBrokerBody> = Default::default();
+        for (broker, body) in sent {
+            let wrapper = &body.topic_config_serialize_wrapper;
+            assert_ne!(wrapper.data_version.counter, POPULATED_VERSION);
+            let queues = |b: &RegisterBrokerBody, i: usize| {
+                let config = &b.topic_config_serialize_wrapper.topic_config_table[i].1;
+                (config.read_queue_nums, config.write_queue_nums)
+            };
+            assert_ne!(queues(&body, 0), (4, 4), "differs from the populated body");
+            if let Some(previous) = last.get(&broker) {
+                let before = &previous.topic_config_serialize_wrapper;
+                assert_ne!(before.data_version, wrapper.data_version);
+                assert_ne!(queues(previous, 0), queues(&body, 0), "{broker}");
+                for i in 1..3 {
+                    assert_eq!(
+                        queues(previous, i),
+                        queues(&body, i),
+                        "only the first changes"
+                    );
+                }
+            }
+            last.insert(broker, body);
+        }
+        assert_eq!(last.len(), 5, "every broker registers");
     }
 
     #[test]

@@ -177,6 +177,10 @@ struct LiveEntry {
 struct AppliedBody {
     fingerprint: BodyFingerprint,
     generation: u64,
+    /// Applying it removed the broker's queues from every topic the body does not list
+    /// (`delete_topic_with_broker_registration` on a new data version), so a new data
+    /// version with the same body has nothing left to remove.
+    unlisted_removed: bool,
 }
 
 /// All route state. See the module docs.

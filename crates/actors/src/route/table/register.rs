@@ -61,6 +61,8 @@ pub(super) struct Registering {
     pub(super) register_first: bool,
     /// The group's lowest broker id went down with this registration.
     pub(super) min_id_changed: bool,
+    /// The broker's queues left every topic the body does not list.
+    pub(super) unlisted_removed: bool,
 }
 
 /// Why a broker id was not taken; see [`RegisterOutcome`].
@@ -74,6 +76,13 @@ pub(super) struct Role {
     is_master: bool,
     /// The lowest 5.x slave of a group without master: it speaks for the group's topics.
     is_prime_slave: bool,
+}
+
+impl Role {
+    /// Its registrations write the group's topics; other slaves' only refresh themselves.
+    pub(super) fn writes_group_topics(&self) -> bool {
+        self.is_master || self.is_prime_slave
+    }
 }
 
 impl RouteTable {
@@ -93,6 +102,7 @@ impl RouteTable {
             changed: false,
             register_first: false,
             min_id_changed: false,
+            unlisted_removed: false,
         };
         let fingerprint = r.reg.body_fingerprint;
         let outcome = self.register(&mut r);
@@ -100,18 +110,24 @@ impl RouteTable {
             self.touch();
         }
         if let (RegisterOutcome::Registered { .. }, Some(fingerprint)) = (&outcome, fingerprint) {
-            self.note_applied(&r.key, fingerprint);
+            self.note_applied(&r.key, fingerprint, r.unlisted_removed);
         }
         outcome
     }
 
     /// Remembers the body a broker's registration applied, as of the current generation.
-    pub(super) fn note_applied(&mut self, key: &BrokerAddrKey, fingerprint: BodyFingerprint) {
+    pub(super) fn note_applied(
+        &mut self,
+        key: &BrokerAddrKey,
+        fingerprint: BodyFingerprint,
+        unlisted_removed: bool,
+    ) {
         let generation = self.generation;
         if let Some(entry) = self.broker_live_table.get_mut(key) {
             entry.applied = Some(AppliedBody {
                 fingerprint,
                 generation,
+                unlisted_removed,
             });
         }
     }
@@ -127,7 +143,7 @@ impl RouteTable {
             };
         }
         let role = self.role_in_group(r);
-        if role.is_master || role.is_prime_slave {
+        if role.writes_group_topics() {
             self.write_group_topics(r, &role);
         }
         self.record_live_entry(r);
@@ -259,6 +275,7 @@ impl RouteTable {
             clear_write: role.is_prime_slave
                 && self.broker_addr_table[&r.reg.broker_name].enable_acting_master,
         };
+        r.unlisted_removed = self.removes_unlisted(&write, &wrapper);
         r.changed |= self.write_topics(&write, &wrapper);
     }
 
@@ -327,6 +344,14 @@ impl RouteTable {
         }
     }
 
+    /// Whether writing `wrapper` removes the broker's queues from the topics it does not
+    /// list. Static topics are not supported by this clean-up, as in Java.
+    fn removes_unlisted(&self, write: &TopicWrite, wrapper: &TopicConfigSerializeWrapper) -> bool {
+        write.version_changed
+            && self.config.delete_topic_with_broker_registration
+            && wrapper.topic_queue_mapping_info_map.is_empty()
+    }
+
     /// Writes a registration's topics into the topic and mapping tables; true if anything
     /// visible changed.
     fn write_topics(&mut self, write: &TopicWrite, wrapper: &TopicConfigSerializeWrapper) -> bool {
@@ -338,11 +363,7 @@ impl RouteTable {
         let add_only = !new_version && self.operator_perm_brokers.contains(broker_name);
         let mut changed = false;
 
-        // Static topics are not supported by this clean-up, as in Java.
-        if write.version_changed
-            && self.config.delete_topic_with_broker_registration
-            && wrapper.topic_queue_mapping_info_map.is_empty()
-        {
+        if self.removes_unlisted(write, wrapper) {
             // Both the key and the config's own name count as listed.
             let listed: HashSet<&str> = wrapper
                 .topic_config_table

@@ -2,8 +2,7 @@
 //! BROKER_HEARTBEAT and GET_BROKER_MEMBER_GROUP.
 
 use namesrv_protocol::body::{
-    peek_data_version, BodyFingerprint, DataVersion, JsonBody, RegisterBrokerBody,
-    TopicConfigSerializeWrapper,
+    DataVersion, JsonBody, RegisterBodyPeek, RegisterBrokerBody, TopicConfigSerializeWrapper,
 };
 use namesrv_protocol::code::ResponseCode;
 use namesrv_protocol::error::BodyError;
@@ -26,18 +25,16 @@ use crate::session::context::{success, HandlerError, HandlerResult, RequestConte
 /// thread, which also answers route queries; smaller ones decode faster than the hop.
 const DECODE_OFF_THREAD_FROM: usize = 64 * 1024;
 
-/// REGISTER_BROKER. A body the route owner already applied (same data version, same bytes,
-/// no route changed since) is not decoded at all; any other is decoded off this thread and
-/// registered in full. See `route/table/unchanged.rs`.
+/// REGISTER_BROKER. A body whose topics the route owner already applied (the same bytes
+/// outside the data version, no route changed since) is not decoded at all; any other is
+/// decoded off this thread and registered in full. See `route/table/unchanged.rs`.
 pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> HandlerResult {
     let header = RegisterBrokerRequestHeader::from_ext(request.ext_fields.as_ref())?;
-    let fingerprint = BodyFingerprint::of(&request.body);
-    if header.body_crc32 != 0
-        && i64::from(fingerprint.masked_crc32()) != i64::from(header.body_crc32)
-    {
+    let peek = RegisterBodyPeek::of(&request.body, header.compressed, request.version);
+    if header.body_crc32 != 0 && i64::from(peek.masked_crc32()) != i64::from(header.body_crc32) {
         let e = BodyError::CrcMismatch {
             expected: header.body_crc32 as u32,
-            actual: fingerprint.masked_crc32(),
+            actual: peek.masked_crc32(),
         };
         return Ok(
             RemotingCommand::response_to(request, ResponseCode::SYSTEM_ERROR)
@@ -56,12 +53,9 @@ pub async fn register(request: &RemotingCommand, cx: &RequestContext) -> Handler
         topic_config_wrapper: None,
         filter_server_list: None,
         connection: cx.connection,
-        body_fingerprint: Some(fingerprint),
+        body_fingerprint: peek.known.map(|(_, fingerprint)| fingerprint),
     };
-    let unchanged_version = request
-        .body()
-        .and_then(|body| peek_data_version(body, header.compressed, request.version));
-    if let Some(data_version) = unchanged_version {
+    if let Some((data_version, _)) = peek.known {
         let reply = cx
             .services
             .route
