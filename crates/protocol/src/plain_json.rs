@@ -135,6 +135,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// How many bytes have been read.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
     /// Whether only whitespace is left (serde allows it after the value).
     pub(crate) fn at_end(&self) -> bool {
         self.bytes[self.pos..].iter().all(u8::is_ascii_whitespace)

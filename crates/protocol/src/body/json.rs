@@ -59,7 +59,7 @@ fn lenient(input: &[u8]) -> Cow<'_, [u8]> {
 /// something. Unlike `rewrite` it keeps no state from byte to byte, so the compiler turns it
 /// into wide vector compares: what fastjson writes (no whitespace, no bare keys outside
 /// static-topic mappings) is checked at a fraction of the cost of rewriting it.
-fn may_need_rewrite(input: &[u8]) -> bool {
+pub(crate) fn may_need_rewrite(input: &[u8]) -> bool {
     fn opens(b: u8) -> bool {
         (b == b'{') | (b == b',')
     }

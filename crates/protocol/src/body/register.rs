@@ -141,6 +141,32 @@ pub struct TopicConfigSerializeWrapper {
     pub topic_queue_mapping_info_map: BTreeMap<String, TopicQueueMappingInfo>,
 }
 
+/// A JSON body whose topic table (the member at `path`) is plain, read in two parts: the
+/// table in place by the plain reader, and the rest — the body with `{}` where the table was —
+/// by serde, which then never captures the table as raw JSON. `None` when the table is not
+/// plain, the body may need the lenient rewrite, or the rest does not decode: then the whole
+/// body is read as before, with the same result or error. Since the plain reader takes only
+/// valid JSON that serde reads to the same table, the two parts make what serde makes of the
+/// whole (a property test checks it).
+fn with_plain_table<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    path: &[&[u8]],
+    table_of: impl FnOnce(&mut T) -> &mut Vec<(String, TopicConfig)>,
+) -> Option<T> {
+    if super::json::may_need_rewrite(body) {
+        return None;
+    }
+    let start = super::register_peek::member_value_at(body, path)?;
+    let (table, end) = super::register_plain::topic_table_at(body, start)?;
+    let mut rest = Vec::with_capacity(body.len() - (end - start) + 2);
+    rest.extend_from_slice(&body[..start]);
+    rest.extend_from_slice(b"{}");
+    rest.extend_from_slice(&body[end..]);
+    let mut decoded: T = serde_json::from_slice(&rest).ok()?;
+    *table_of(&mut decoded) = table;
+    Some(decoded)
+}
+
 /// Reads the topic map into a vector, in arrival order, without hashing 100k keys: through
 /// the plain reader (`register_plain.rs`) when the table is plain, else through serde.
 fn ordered_topic_table<'de, D: Deserializer<'de>>(
@@ -254,13 +280,39 @@ impl RegisterBrokerBody {
     /// like JSON is decoded as compressed instead of failing.
     pub fn decode(body: &[u8], compressed: bool, request_version: i32) -> Result<Self, BodyError> {
         if request_version < V3_0_11 {
+            let wrapper = with_plain_table(
+                body,
+                &[b"topicConfigTable"],
+                |w: &mut TopicConfigSerializeWrapper| &mut w.topic_config_table,
+            );
             return Ok(RegisterBrokerBody {
-                topic_config_serialize_wrapper: TopicConfigSerializeWrapper::from_json(body)?,
+                topic_config_serialize_wrapper: match wrapper {
+                    Some(wrapper) => wrapper,
+                    None => TopicConfigSerializeWrapper::from_json(body)?,
+                },
                 filter_server_list: Vec::new(),
             });
         }
         if compressed || body.first() == Some(&0x78) {
             return Self::decode_compressed(body, request_version);
+        }
+        let path: &[&[u8]] = &[b"topicConfigSerializeWrapper", b"topicConfigTable"];
+        match with_plain_table(body, path, |b: &mut Self| {
+            &mut b.topic_config_serialize_wrapper.topic_config_table
+        }) {
+            Some(decoded) => Ok(decoded),
+            None => Self::from_json(body),
+        }
+    }
+
+    /// [`decode`](Self::decode) of a JSON body without reading its table in place.
+    #[cfg(test)]
+    fn decode_whole(body: &[u8], request_version: i32) -> Result<Self, BodyError> {
+        if request_version < V3_0_11 {
+            return Ok(RegisterBrokerBody {
+                topic_config_serialize_wrapper: TopicConfigSerializeWrapper::from_json(body)?,
+                filter_server_list: Vec::new(),
+            });
         }
         Self::from_json(body)
     }
@@ -561,5 +613,96 @@ mod tests {
             Err(BodyError::CrcMismatch { .. })
         ));
         assert!(check_body_crc32(b"", 0).is_ok());
+    }
+
+    mod in_place {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn same(body: &str, version: i32) {
+            let (fast, whole) = (
+                RegisterBrokerBody::decode(body.as_bytes(), false, version),
+                RegisterBrokerBody::decode_whole(body.as_bytes(), version),
+            );
+            assert_eq!(format!("{fast:?}"), format!("{whole:?}"), "{body}");
+        }
+
+        #[test]
+        fn a_fastjson_body_reads_alike_in_place() {
+            let mut body = RegisterBrokerBody::default();
+            body.filter_server_list = vec!["127.0.0.1:1".into()];
+            let wrapper = &mut body.topic_config_serialize_wrapper;
+            wrapper.data_version.counter = 9;
+            for i in 0..20 {
+                let name = format!("T{i}");
+                let config = TopicConfig {
+                    topic_name: Some(name.clone()),
+                    ..TopicConfig::default()
+                };
+                wrapper.topic_config_table.push((name, config));
+            }
+            let json = String::from_utf8(body.to_json(JsonDialect::Fastjson)).unwrap();
+            same(&json, 479);
+            let path: &[&[u8]] = &[b"topicConfigSerializeWrapper", b"topicConfigTable"];
+            let in_place = with_plain_table(json.as_bytes(), path, |b: &mut RegisterBrokerBody| {
+                &mut b.topic_config_serialize_wrapper.topic_config_table
+            });
+            assert_eq!(in_place.as_ref(), Some(&body), "read in place");
+            let decoded = RegisterBrokerBody::decode(json.as_bytes(), false, 479).unwrap();
+            assert_eq!(decoded, body);
+            let bare = String::from_utf8(
+                body.topic_config_serialize_wrapper
+                    .to_json(JsonDialect::Fastjson),
+            )
+            .unwrap();
+            same(&bare, 0);
+        }
+
+        fn table() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(r#"{}"#.to_owned()),
+                Just(r#"{"A":{"topicName":"A","perm":6}}"#.to_owned()),
+                Just(
+                    r#"{"A":{"topicName":"A"},"B":{"readQueueNums":2,"attributes":{"k":"v"}}}"#
+                        .to_owned()
+                ),
+                Just(r#"{ "A" : {"topicName":"A"} }"#.to_owned()),
+                Just(r#"{"A":{"perm":"6"}}"#.to_owned()),
+                Just(r#"{"A":{"topicName":"a\"b"}}"#.to_owned()),
+                Just(r#"null"#.to_owned()),
+                Just(r#"{"A":{}"#.to_owned()),
+                Just(r#"[1]"#.to_owned()),
+            ]
+        }
+
+        fn member() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(r#""dataVersion":{"counter":3,"stateVersion":1,"timestamp":5}"#.to_owned()),
+                Just(r#""dataVersion":{"counter":"x"}"#.to_owned()),
+                Just(r#""mappingDataVersion":{"counter":0}"#.to_owned()),
+                Just(r#""topicQueueMappingInfoMap":{}"#.to_owned()),
+                Just(
+                    r#""topicQueueMappingInfoMap":{"S":{"bname":"b","currIdMap":{0:0}}}"#
+                        .to_owned()
+                ),
+                Just(r#""other":[{"topicConfigTable":{}}]"#.to_owned()),
+                table().prop_map(|t| format!(r#""topicConfigTable":{t}"#)),
+                table().prop_map(|t| format!(r#""topicConfigTable" :{t}"#)),
+            ]
+        }
+
+        proptest! {
+            /// Reading the table in place never changes what a body decodes to, or its error.
+            #[test]
+            fn in_place_reads_what_serde_reads_of_the_whole(
+                members in prop::collection::vec(member(), 0..5),
+                filters in prop_oneof![Just(""), Just(r#""filterServerList":["x"],"#), Just(r#""filterServerList":null,"#)],
+                tail in prop_oneof![Just(""), Just(" "), Just("x"), Just("}")],
+            ) {
+                let wrapper = format!("{{{}}}", members.join(","));
+                same(&format!(r#"{{{filters}"topicConfigSerializeWrapper":{wrapper}}}{tail}"#), 479);
+                same(&format!("{wrapper}{tail}"), 0);
+            }
+        }
     }
 }

@@ -149,14 +149,24 @@ fn compressed_data_version(body: &[u8]) -> Option<DataVersion> {
     DataVersion::from_json(&chunk).ok()
 }
 
-/// Follows `path` through nested objects and reads the data version found there, with the
-/// byte range of its JSON.
-fn json_member_path(body: &[u8], path: &[&[u8]]) -> Option<(DataVersion, Range<usize>)> {
+/// Where the value of the member at `path` (through nested objects, first of each name)
+/// starts in `body`; `None` when the scan cannot tell.
+pub(super) fn member_value_at(body: &[u8], path: &[&[u8]]) -> Option<usize> {
     let mut scan = Scanner { buf: body, at: 0 };
     for key in path {
         scan.find_member(key)?;
     }
-    let start = scan.at;
+    Some(scan.at)
+}
+
+/// Follows `path` through nested objects and reads the data version found there, with the
+/// byte range of its JSON.
+fn json_member_path(body: &[u8], path: &[&[u8]]) -> Option<(DataVersion, Range<usize>)> {
+    let start = member_value_at(body, path)?;
+    let mut scan = Scanner {
+        buf: body,
+        at: start,
+    };
     scan.skip_value()?;
     let version = DataVersion::from_json(&body[start..scan.at]).ok()?;
     Some((version, start..scan.at))

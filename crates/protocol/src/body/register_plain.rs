@@ -5,6 +5,9 @@
 //! table fastjson writes is plain (see [`crate::plain_json`]); this reader takes exactly that
 //! and gives up on anything else, and [`super::register`] then reads the same text with serde.
 //! A property test holds the two to the same table.
+//!
+//! Where the table lies in a whole body, it is read in place ([`topic_table_at`]), so serde
+//! reads only the rest of the body and never has to capture the table as raw JSON first.
 
 use std::collections::BTreeMap;
 
@@ -14,12 +17,27 @@ use crate::plain_json::Reader;
 /// The topic table (`{"name":{config},…}`) in arrival order, or `None` when it is not plain.
 pub(super) fn topic_table(raw: &str) -> Option<Vec<(String, TopicConfig)>> {
     let mut r = Reader::of_str(raw);
+    let table = table(&mut r)?;
+    r.at_end().then_some(table)
+}
+
+/// The plain topic table that starts at `start` in `body`, and the offset just past it.
+pub(super) fn topic_table_at(
+    body: &[u8],
+    start: usize,
+) -> Option<(Vec<(String, TopicConfig)>, usize)> {
+    let mut r = Reader::new(body.get(start..)?)?;
+    let table = table(&mut r)?;
+    Some((table, start + r.pos()))
+}
+
+fn table(r: &mut Reader<'_>) -> Option<Vec<(String, TopicConfig)>> {
     let mut table = Vec::new();
     r.object(|r, name| {
         table.push((name.to_owned(), topic_config(r)?));
         Some(())
     })?;
-    r.at_end().then_some(table)
+    Some(table)
 }
 
 fn topic_config(r: &mut Reader<'_>) -> Option<TopicConfig> {
