@@ -629,8 +629,10 @@ mod tests {
 
         #[test]
         fn a_fastjson_body_reads_alike_in_place() {
-            let mut body = RegisterBrokerBody::default();
-            body.filter_server_list = vec!["127.0.0.1:1".into()];
+            let mut body = RegisterBrokerBody {
+                filter_server_list: vec!["127.0.0.1:1".into()],
+                ..RegisterBrokerBody::default()
+            };
             let wrapper = &mut body.topic_config_serialize_wrapper;
             wrapper.data_version.counter = 9;
             for i in 0..20 {
