@@ -11,6 +11,7 @@ mod cold_start;
 mod connection;
 mod in_flight;
 mod null_server;
+mod pacer;
 mod populate;
 mod proc_stats;
 mod report;

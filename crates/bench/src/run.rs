@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use hdrhistogram::Histogram;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::answer::Answer;
 use crate::connection::Connection;
 use crate::in_flight::InFlight;
+use crate::pacer;
 use crate::populate::populate;
 use crate::proc_stats;
 use crate::report::{cdf, Latency, Report};
@@ -149,9 +151,21 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         errors: AtomicU64::new(0),
     });
 
-    let per_conn_rate = args
-        .rate
-        .map(|r| (r as f64 / args.connections.max(1) as f64).max(1.0));
+    // Open loop: one pacer for the whole rate, handing each connection its due requests.
+    let epoch = Instant::now();
+    let pacing_stop = Arc::new(AtomicBool::new(false));
+    let (pacer, mut dues) = match args.rate {
+        Some(rate) => {
+            let (thread, receivers) = pacer::start(
+                rate.max(1) as f64,
+                args.connections.max(1),
+                epoch,
+                pacing_stop.clone(),
+            );
+            (Some(thread), receivers.into_iter().map(Some).collect())
+        }
+        None => (None, Vec::new()),
+    };
     let mut tasks = Vec::new();
     for c in 0..args.connections.max(1) {
         let conn = Connection::connect(&args.addr).await?;
@@ -163,10 +177,11 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         );
         let shared = shared.clone();
         let inflight = args.inflight.max(1);
+        let due = dues.get_mut(c).and_then(Option::take);
         tasks.push(tokio::spawn(async move {
-            match per_conn_rate {
+            match due {
                 None => closed_loop(conn, generator, inflight, shared).await,
-                Some(rate) => open_loop(conn, generator, rate, shared).await,
+                Some(due) => open_loop(conn, generator, due, epoch, shared).await,
             }
         }));
     }
@@ -198,6 +213,11 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
     let server_after = args.server_pid.and_then(proc_stats::sample);
     let client_after = proc_stats::sample(std::process::id());
     shared.stop.store(true, Ordering::SeqCst);
+    pacing_stop.store(true, Ordering::SeqCst);
+    if let Some(pacer) = pacer {
+        // It sleeps at most a few milliseconds between looks at the flag.
+        let _ = tokio::task::spawn_blocking(move || pacer.join()).await;
+    }
     eprintln!();
 
     let mut histogram = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");
@@ -405,7 +425,8 @@ async fn closed_loop(
 async fn open_loop(
     mut conn: Connection,
     mut generator: Generator,
-    rate: f64,
+    mut due: UnboundedReceiver<pacer::Due>,
+    epoch: Instant,
     shared: Arc<Shared>,
 ) -> Result<ConnResult, BenchError> {
     /// Outstanding requests at most; past it the server is hopelessly behind and the run
@@ -414,28 +435,26 @@ async fn open_loop(
     let mut result = ConnResult::new();
     let mut sent = InFlight::new(2 * MAX_OUTSTANDING as usize);
     let mut answers = Vec::new();
-    let epoch = Instant::now();
-    // Requests due so far, actually sent, and answered.
-    let (mut due_count, mut sent_count, mut answered): (u64, u64, u64) = (0, 0, 0);
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Requests actually sent, and answered.
+    let (mut sent_count, mut answered): (u64, u64) = (0, 0);
     while !shared.stop.load(Ordering::Relaxed) {
         tokio::select! {
-            _ = tick.tick() => {
-                let due = (epoch.elapsed().as_secs_f64() * rate) as u64;
-                while due_count < due {
+            first = due.recv() => {
+                // The pacer stops handing out requests when the run ends.
+                let Some(first) = first else { break };
+                let mut next = Some(first);
+                while let Some(when) = next {
                     // Latency counts from when the request was due, not when it went out.
-                    let when = (due_count as f64 / rate * 1e9) as u64;
-                    due_count += 1;
                     if sent_count - answered >= MAX_OUTSTANDING {
                         if shared.measuring.load(Ordering::Relaxed) {
                             shared.errors.fetch_add(1, Ordering::Relaxed);
                         }
-                        continue;
+                    } else {
+                        let opaque = conn.queue_template(generator.next_request());
+                        sent.insert(opaque, when);
+                        sent_count += 1;
                     }
-                    let opaque = conn.queue_template(generator.next_request());
-                    sent.insert(opaque, when);
-                    sent_count += 1;
+                    next = due.try_recv().ok();
                 }
                 conn.flush().await?;
             }
