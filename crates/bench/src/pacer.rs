@@ -7,6 +7,11 @@
 //! with the kernel's high-resolution timer (tens of microseconds of slack) and hands the due
 //! requests, round-robin, to the connections' tasks. At high rates it wakes less often than
 //! requests fall due and hands out everything due at once, which is as fine as its sleeps.
+//!
+//! The hand-over queues are unbounded: a connection blocked on a server that stopped reading
+//! collects its due times until it can send again (then counts what is past the outstanding
+//! limit as errors). That is at most 8 bytes per request the run offers, so bounded by the
+//! run's rate and duration.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

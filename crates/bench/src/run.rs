@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use hdrhistogram::Histogram;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -119,8 +119,10 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         // Two registrations of one broker in flight at once could reach the server out of
         // order, so its data version would not change at every registration.
         return Err(BenchError::Setup(format!(
-            "--versions {:?} needs more brokers ({}) than requests in flight ({})",
-            args.versions,
+            "--versions {} needs more brokers ({}) than requests in flight ({})",
+            args.versions
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_owned()),
             args.brokers,
             args.connections * args.inflight.max(1)
         )));
@@ -151,24 +153,25 @@ pub async fn load(args: LoadArgs) -> Result<(), BenchError> {
         errors: AtomicU64::new(0),
     });
 
-    // Open loop: one pacer for the whole rate, handing each connection its due requests.
+    let connections = args.connections.max(1);
+    let mut conns = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        conns.push(Connection::connect(&args.addr).await?);
+    }
+    // Open loop: one pacer for the whole rate, handing each connection its due requests;
+    // started once every connection is up, so nothing falls due while they connect.
     let epoch = Instant::now();
     let pacing_stop = Arc::new(AtomicBool::new(false));
     let (pacer, mut dues) = match args.rate {
         Some(rate) => {
-            let (thread, receivers) = pacer::start(
-                rate.max(1) as f64,
-                args.connections.max(1),
-                epoch,
-                pacing_stop.clone(),
-            );
+            let (thread, receivers) =
+                pacer::start(rate.max(1) as f64, connections, epoch, pacing_stop.clone());
             (Some(thread), receivers.into_iter().map(Some).collect())
         }
         None => (None, Vec::new()),
     };
     let mut tasks = Vec::new();
-    for c in 0..args.connections.max(1) {
-        let conn = Connection::connect(&args.addr).await?;
+    for (c, conn) in conns.into_iter().enumerate() {
         let generator = Generator::new(
             args.workload,
             templates.clone(),
