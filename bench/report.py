@@ -358,7 +358,13 @@ def main():
     cold = cold_section(rows(out, "coldstart.jsonl"), lines)
 
     def tgt(name, value, goal, ok):
-        status = "—" if value is None else ("met" if ok(value) else "**missed**")
+        # `ok` is None for a figure shown beside the targets with no goal of its own.
+        if value is None:
+            status = "—"
+        elif ok is None:
+            status = "reported"
+        else:
+            status = "met" if ok(value) else "**missed**"
         return f"| {name} | {fmt(value, 2) if value is not None else 'not measured'} | {goal} | {status} |"
 
     c16 = max((c for (_, c) in tp), default=None) if tp else None
@@ -378,7 +384,7 @@ def main():
         tgt("storm, unchanged version, ours ÷ Java", ratio(storm_qps.get(("ours", "unchanged")), storm_qps.get(("java", "unchanged"))), "≥ 2", lambda v: v >= 2),
         tgt("storm, unchanged version, ours ÷ rocketmq-rust", ratio(storm_qps.get(("ours", "unchanged")), storm_qps.get(("rocketmq-rust", "unchanged"))), "≥ 10", lambda v: v >= 10),
         tgt("storm, new version, same topics, ours ÷ Java", ratio(storm_qps.get(("ours", "changing")), storm_qps.get(("java", "changing"))), "≥ 2", lambda v: v >= 2),
-        tgt("storm, new version, one topic changed, ours ÷ Java", ratio(storm_qps.get(("ours", "one-topic")), storm_qps.get(("java", "one-topic"))), "none set; reported", lambda v: True),
+        tgt("storm, new version, one topic changed, ours ÷ Java", ratio(storm_qps.get(("ours", "one-topic")), storm_qps.get(("java", "one-topic"))), "none set", None),
         tgt("RSS at 100 brokers × 10k topics, ours ÷ Java", ratio(rss.get(("ours",) + big), rss.get(("java",) + big)), "≤ 0.2", lambda v: v <= 0.2),
         tgt("RSS at 100 brokers × 10k topics, ours ÷ rocketmq-rust", ratio(rss.get(("ours",) + big), rss.get(("rocketmq-rust",) + big)), "≤ 0.5", lambda v: v <= 0.5),
         tgt("cold start to first answer, ours (ms)", cold.get(("ours", "first_answer")), "< 50", lambda v: v < 50),

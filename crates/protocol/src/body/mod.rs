@@ -28,7 +28,7 @@ pub use register::{
     body_crc32, check_body_crc32, RegisterBrokerBody, TopicConfig, TopicConfigSerializeWrapper,
     MAX_DECOMPRESSED_BODY,
 };
-pub use register_peek::{peek_data_version, BodyFingerprint, RegisterBodyPeek};
+pub use register_peek::{BodyFingerprint, RegisterBodyPeek};
 pub use route::{BrokerData, QueueData, TopicQueueMappingInfo, TopicRouteData};
 pub use tables::{
     BrokerMemberGroup, ClusterInfo, DataVersion, GetBrokerMemberGroupResponseBody, KvConfigFile,

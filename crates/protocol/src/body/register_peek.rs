@@ -124,18 +124,6 @@ impl RegisterBodyPeek {
     }
 }
 
-/// The data version a full decode of `body` would yield, without decoding the topics; see
-/// [`RegisterBodyPeek::of`].
-pub fn peek_data_version(
-    body: &[u8],
-    compressed: bool,
-    request_version: i32,
-) -> Option<DataVersion> {
-    RegisterBodyPeek::of(body, compressed, request_version)
-        .known
-        .map(|(version, _)| version)
-}
-
 fn compressed_data_version(body: &[u8]) -> Option<DataVersion> {
     let mut inflater = flate2::read::ZlibDecoder::new(body);
     let mut len = [0u8; 4];
@@ -321,6 +309,13 @@ mod tests {
             },
             filter_server_list: vec!["127.0.0.1:1".into()],
         }
+    }
+
+    /// The data version the peek reads, if any.
+    fn peek_data_version(body: &[u8], compressed: bool, version: i32) -> Option<DataVersion> {
+        RegisterBodyPeek::of(body, compressed, version)
+            .known
+            .map(|(version, _)| version)
     }
 
     /// The peek and the full decode agree, or the peek declines.

@@ -148,6 +148,11 @@ mod tests {
         reg
     }
 
+    /// Sends `broker`'s undecoded registration of `body` at its current data version.
+    fn refresh(table: &mut RouteTable, broker: &Broker, body: &str) -> Option<RegisterOutcome> {
+        table.register_unchanged(undecoded(broker, body), broker.version)
+    }
+
     fn delete_mode() -> RouteConfig {
         RouteConfig {
             delete_topic_with_broker_registration: true,
@@ -171,7 +176,7 @@ mod tests {
         assert_eq!(table.topic_route("a"), route);
         assert_eq!(table.live_info(&master.key()).unwrap().connection, 77);
         // And again: the refresh keeps what it needs for the next one.
-        let again = table.register_unchanged(undecoded(&master, "body-1"), master.version);
+        let again = refresh(&mut table, &master, "body-1");
         assert!(again.is_some());
     }
 
@@ -226,7 +231,7 @@ mod tests {
                 ..
             }
         ));
-        let refreshed = table.register_unchanged(undecoded(&slave, "s"), slave.version);
+        let refreshed = refresh(&mut table, &slave, "s");
         assert_eq!(refreshed, Some(full_reply));
     }
 
@@ -235,16 +240,10 @@ mod tests {
         let mut table = RouteTable::new();
         let master = Broker::master();
         // Never registered.
-        assert_eq!(
-            table.register_unchanged(undecoded(&master, "b"), master.version),
-            None
-        );
+        assert_eq!(refresh(&mut table, &master, "b"), None);
         table.register_broker(full(&master, &["a", "b"], "b"));
         // Other bytes under the same version (a split registration's next chunk).
-        assert_eq!(
-            table.register_unchanged(undecoded(&master, "other"), master.version),
-            None
-        );
+        assert_eq!(refresh(&mut table, &master, "other"), None);
         // Other bytes under another version.
         let mut newer = master.version;
         newer.counter += 1;
@@ -264,9 +263,7 @@ mod tests {
         bare.body_fingerprint = None;
         assert_eq!(table.register_unchanged(bare, master.version), None);
         // Still the same after all these refusals.
-        assert!(table
-            .register_unchanged(undecoded(&master, "b"), master.version)
-            .is_some());
+        assert!(refresh(&mut table, &master, "b").is_some());
     }
 
     #[test]
@@ -294,22 +291,15 @@ mod tests {
         table.wipe_write_perm(BROKER);
         // The periodic re-registration keeps the operator's perms (add-only) ...
         table.register_broker(full(&master, &["a", "b"], "b"));
-        assert!(table
-            .register_unchanged(undecoded(&master, "b"), master.version)
-            .is_some());
+        assert!(refresh(&mut table, &master, "b").is_some());
         assert_eq!(route_perm(&table, "a", BROKER), perm::READ);
         // ... until the broker reports a new version, which is decoded and undoes them.
         master.bump();
-        assert_eq!(
-            table.register_unchanged(undecoded(&master, "b"), master.version),
-            None
-        );
+        assert_eq!(refresh(&mut table, &master, "b"), None);
         table.register_broker(full(&master, &["a", "b"], "b"));
         assert_eq!(route_perm(&table, "a", BROKER), 6);
         master.bump();
-        assert!(table
-            .register_unchanged(undecoded(&master, "b"), master.version)
-            .is_some());
+        assert!(refresh(&mut table, &master, "b").is_some());
     }
 
     #[test]
@@ -323,21 +313,17 @@ mod tests {
         assert!(table.topic_route("c").is_some());
         master.bump();
         assert_eq!(
-            table.register_unchanged(undecoded(&master, "ab"), master.version),
+            refresh(&mut table, &master, "ab"),
             None,
             "a full registration would remove c"
         );
         table.register_broker(full(&master, &["a", "b"], "ab"));
         assert!(table.topic_route("c").is_none());
         master.bump();
-        assert!(table
-            .register_unchanged(undecoded(&master, "ab"), master.version)
-            .is_some());
+        assert!(refresh(&mut table, &master, "ab").is_some());
         // A skipped new version keeps what the next one needs.
         master.bump();
-        assert!(table
-            .register_unchanged(undecoded(&master, "ab"), master.version)
-            .is_some());
+        assert!(refresh(&mut table, &master, "ab").is_some());
     }
 
     #[test]
@@ -348,23 +334,15 @@ mod tests {
         // An operator deletes a topic the body lists: the full path puts it back, as Java's
         // "topic missing for this broker" rule does.
         table.delete_topic("a", None);
-        assert_eq!(
-            table.register_unchanged(undecoded(&master, "b"), master.version),
-            None
-        );
+        assert_eq!(refresh(&mut table, &master, "b"), None);
         table.register_broker(full(&master, &["a", "b"], "b"));
         assert!(table.topic_route("a").is_some());
-        assert!(table
-            .register_unchanged(undecoded(&master, "b"), master.version)
-            .is_some());
+        assert!(refresh(&mut table, &master, "b").is_some());
         // Another broker joining moves the generation too.
         Broker::master()
             .name("other")
             .addr("127.0.0.1:50911")
             .register(&mut table, &["c", "d"]);
-        assert_eq!(
-            table.register_unchanged(undecoded(&master, "b"), master.version),
-            None
-        );
+        assert_eq!(refresh(&mut table, &master, "b"), None);
     }
 }
